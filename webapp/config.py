@@ -1,0 +1,66 @@
+"""Typed settings, read from the environment and an optional ``.env`` file.
+
+Every setting has a safe default for the embedded setup (SQLite file, local files, mail
+outbox, Redis from ``REDIS_URL`` or the one ``make run`` starts under ``instance/``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", env_prefix="", populate_by_name=True
+    )
+
+    env: str = Field(default="development", alias="KEEL_ENV")
+    instance_path: Path = Field(default=ROOT / "instance", alias="KEEL_INSTANCE")
+    secret_key: str = Field(default="", alias="SECRET_KEY")
+    database_url: str = Field(default="", alias="DATABASE_URL")
+    redis_url: str = Field(default="", alias="REDIS_URL")
+    mail_url: str = Field(default="", alias="MAIL_URL")
+    mail_sender: str = Field(default="Keel <no-reply@keel.localhost>", alias="MAIL_SENDER")
+    files_path: Path | None = Field(default=None, alias="FILES_PATH")
+    base_url: str = Field(default="http://127.0.0.1:5000", alias="BASE_URL")
+    secure_cookies: bool = Field(default=False, alias="SECURE_COOKIES")
+    session_days: int = Field(default=30, alias="SESSION_DAYS")
+    login_rate_limit: str = Field(default="10 per minute", alias="LOGIN_RATE_LIMIT")
+    lockout_failures: int = Field(default=5, alias="LOCKOUT_FAILURES")
+    lockout_minutes: int = Field(default=15, alias="LOCKOUT_MINUTES")
+    rq_async: bool = Field(default=True, alias="RQ_ASYNC")
+    testing: bool = Field(default=False, alias="KEEL_TESTING")
+
+    def model_post_init(self, __context: Any) -> None:
+        self.instance_path = Path(self.instance_path)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.instance_path / 'keel.db'}"
+        if not self.mail_url:
+            self.mail_url = f"outbox://{self.instance_path / 'outbox'}"
+        if self.files_path is None:
+            self.files_path = self.instance_path / "files"
+        if not self.secret_key:
+            self.secret_key = load_or_create_secret(self.instance_path)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def load_or_create_secret(instance: Path) -> str:
+    """The secret key lives in ``instance/secret_key``, generated once on first start."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

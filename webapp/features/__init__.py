@@ -1,0 +1,1 @@
+"""Feature packages: one folder per capability (routes, service, queries, forms)."""

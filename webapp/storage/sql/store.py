@@ -1,0 +1,352 @@
+"""``SqlStore``: the documents port on SQLite or PostgreSQL, with SQLAlchemy Core.
+
+Connections: outside a transaction every call checks a connection out of the engine's
+pool for its own short transaction (writes on SQLite begin IMMEDIATE, so concurrent
+writers queue on the busy timeout instead of failing on a lock upgrade). Inside
+``transaction()`` every call of the same thread uses the transaction's connection, and a
+write that fails (a ``Conflict``, say) leaves the transaction as it was before that write,
+on both backends (PostgreSQL: each write runs in a savepoint; SQLite: every write is a
+single statement, which SQLite backs out on its own); the exception then decides whether
+the whole transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import threading
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from ..base import Document, DocumentList, new_id
+from ..errors import InvalidDocument, InvalidQuery, NotFound, UnknownCollection
+from ..query import Page, Query, split
+from ..schema import AttrType, Collection, IndexType, Schema
+from ..validation import INT64_MAX, INT64_MIN, prepare_create, prepare_update
+from . import engine as engines
+from .compiler import Compiler
+from .migrate import Migrator
+from .tables import Layout, index_name
+from .types import from_column, to_column
+
+GET_MANY_CHUNK = 500
+
+
+def _dispose_after_fork(store: SqlStore) -> None:
+    """A forked child (``gunicorn --preload``) must not reuse the parent's connections."""
+    ref = weakref.ref(store)
+
+    def forget_parent_connections() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget_parent_connections)
+
+
+class SqlStore:
+    """The SQL driver: ``SqlStore("sqlite:///instance/keel.db", SCHEMA)``."""
+
+    def __init__(
+        self, url: str, schema: Schema, *, busy_timeout: float = 10.0, pool_size: int = 10
+    ) -> None:
+        self.schema = schema
+        self.dialect = engines.engine_url(url).get_backend_name()
+        self.layout = Layout(schema, self.dialect)
+        self.engine = engines.create(url, busy_timeout=busy_timeout, pool_size=pool_size)
+        self.compiler = Compiler(self.dialect)
+        self._migrator = Migrator(self.engine, self.layout)
+        self._inserts = {cid: t.insert().returning(*t.c) for cid, t in self.layout.tables.items()}
+        self._local = threading.local()
+        _dispose_after_fork(self)
+        self._constraints = {
+            index_name(c, i): ", ".join(i.attributes)
+            for c in schema.collections.values()
+            for i in c.indexes
+            if i.type is IndexType.UNIQUE
+        }
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- connections -----------------------------------------------------------------
+    def _tx(self) -> Connection | None:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        return conn
+
+    @contextmanager
+    def _reading(self, collection: str) -> Iterator[Connection]:
+        with engines.translated(collection, self._constraints):
+            conn = self._tx()
+            if conn is not None:
+                yield conn
+                return
+            with self.engine.connect() as conn:
+                yield conn
+
+    @contextmanager
+    def _writing(self, collection: str) -> Iterator[Connection]:
+        with engines.translated(collection, self._constraints):
+            conn = self._tx()
+            if conn is not None and self.dialect == "sqlite":
+                # Every write is one statement, and SQLite backs out a failed statement
+                # without touching the rest of the transaction.
+                yield conn
+                return
+            if conn is not None:
+                with conn.begin_nested():
+                    yield conn
+                return
+            with self.engine.connect() as conn:
+                conn.execution_options(**{engines.WRITE: True})
+                with conn.begin():
+                    yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All store calls of this thread inside commit together, or roll back on error.
+
+        Nested ``transaction()`` blocks join the outer one through a savepoint: an
+        exception leaving the inner block undoes only its writes (and, if it keeps
+        propagating, the outer block's too).
+        """
+        outer = self._tx()
+        if outer is not None:
+            with outer.begin_nested():
+                yield
+            return
+        with self.engine.connect() as conn:
+            conn.execution_options(**{engines.WRITE: True})
+            self._local.conn = conn
+            try:
+                with engines.translated("transaction", self._constraints), conn.begin():
+                    yield
+            finally:
+                self._local.conn = None
+
+    # -- helpers -------------------------------------------------------------------------
+    def _collection(self, collection: str) -> tuple[Collection, sa.Table]:
+        found = self.schema.collections.get(collection)
+        if found is None:
+            raise UnknownCollection(collection)
+        return found, self.layout.table(collection)
+
+    @staticmethod
+    def _document(collection: Collection, row: Row[Any]) -> Document:
+        values = row._mapping
+        doc: Document = {
+            "$id": values["id"],
+            "$createdAt": values["created_at"],
+            "$updatedAt": values["updated_at"],
+        }
+        for attr in collection.attributes:
+            if attr.name in values:
+                doc[attr.name] = from_column(attr, values[attr.name])
+        return doc
+
+    @staticmethod
+    def _columns(collection: Collection, values: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            name: to_column(collection.attribute(name), value) for name, value in values.items()
+        }
+
+    def _targets(
+        self, conn: Connection, collection: Collection, table: sa.Table, queries: Sequence[Query]
+    ) -> list[sa.ColumnElement[bool]]:
+        """The WHERE of a bulk write; modifiers (order, limit...) pick ids by subquery."""
+        page = split(queries)
+        where = self.compiler.where(collection, table, page.filters)
+        if all(q.is_filter for q in queries):
+            return where
+        explicit_limit = any(q.method == "limit" for q in queries)
+        ids = self._page_select(conn, collection, table, page, [table.c.id], where)
+        ids = ids.limit(page.limit if explicit_limit else None)
+        return [table.c.id.in_(ids.scalar_subquery())]
+
+    def _page_select(
+        self,
+        conn: Connection,
+        collection: Collection,
+        table: sa.Table,
+        page: Page,
+        columns: Sequence[sa.ColumnElement[Any]],
+        where: Sequence[sa.ColumnElement[bool]],
+    ) -> sa.Select[Any]:
+        """One page: filters, cursor (resolved to its order-key values), order, limit."""
+        keys = self.compiler.order(collection, table, page.order)
+        stmt = sa.select(*columns).where(*where)
+        if page.cursor_after is not None:
+            cursor = sa.select(*(col for col, _ in keys)).where(table.c.id == page.cursor_after)
+            found = conn.execute(cursor).first()
+            if found is None:
+                raise InvalidQuery(f"cursor document {collection.id}/{page.cursor_after} not found")
+            stmt = stmt.where(self.compiler.after(keys, tuple(found)))
+        return stmt.order_by(*self.compiler.order_by(keys)).limit(page.limit).offset(page.offset)
+
+    # -- reads -------------------------------------------------------------------------------
+    def get(self, collection: str, document_id: str) -> Document:
+        doc = self.find(collection, document_id)
+        if doc is None:
+            raise NotFound(collection, document_id)
+        return doc
+
+    def find(self, collection: str, document_id: str) -> Document | None:
+        coll, table = self._collection(collection)
+        with self._reading(collection) as conn:
+            row = conn.execute(sa.select(table).where(table.c.id == document_id)).first()
+        return None if row is None else self._document(coll, row)
+
+    def get_many(self, collection: str, ids: Sequence[str]) -> dict[str, Document]:
+        coll, table = self._collection(collection)
+        if isinstance(ids, str):
+            raise InvalidQuery("get_many needs a sequence of ids, not one string")
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Document] = {}
+        if not wanted:
+            return found
+        with self._reading(collection) as conn:
+            for start in range(0, len(wanted), GET_MANY_CHUNK):
+                chunk = wanted[start : start + GET_MANY_CHUNK]
+                for row in conn.execute(sa.select(table).where(table.c.id.in_(chunk))):
+                    doc = self._document(coll, row)
+                    found[doc["$id"]] = doc
+        return found
+
+    def list(self, collection: str, queries: Sequence[Query] = ()) -> DocumentList:
+        return self._list(collection, queries, with_total=True)
+
+    def first(self, collection: str, queries: Sequence[Query] = ()) -> Document | None:
+        found = self._list(collection, [*queries, Query.limit(1)], with_total=False)
+        return found.documents[0] if found.documents else None
+
+    def _list(self, collection: str, queries: Sequence[Query], *, with_total: bool) -> DocumentList:
+        coll, table = self._collection(collection)
+        page = split(queries)
+        where = self.compiler.where(coll, table, page.filters)
+        columns = self.compiler.selected(coll, table, page.select)
+        with self._reading(collection) as conn:
+            total = -1
+            if with_total:
+                count = sa.select(sa.func.count()).select_from(table).where(*where)
+                total = int(conn.execute(count).scalar_one())
+            stmt = self._page_select(conn, coll, table, page, columns, where)
+            rows = conn.execute(stmt).all() if page.limit and total != 0 else []
+        docs = [self._document(coll, row) for row in rows]
+        return DocumentList(total if with_total else len(docs), docs)
+
+    def count(self, collection: str, queries: Sequence[Query] = ()) -> int:
+        coll, table = self._collection(collection)
+        where = self.compiler.where(coll, table, split(queries).filters)
+        with self._reading(collection) as conn:
+            stmt = sa.select(sa.func.count()).select_from(table).where(*where)
+            return int(conn.execute(stmt).scalar_one())
+
+    # -- writes ---------------------------------------------------------------------------
+    def create(
+        self, collection: str, data: Mapping[str, Any], document_id: str | None = None
+    ) -> Document:
+        coll, _ = self._collection(collection)
+        doc = prepare_create(coll, data, document_id, new_id)
+        now = datetime.now(UTC)
+        created = doc.created_at or now
+        row = {
+            "id": doc.id,
+            "created_at": created,
+            "updated_at": doc.updated_at or created,
+            **self._columns(coll, doc.values),
+        }
+        with self._writing(collection) as conn:
+            inserted = conn.execute(self._inserts[collection], row).one()
+        return self._document(coll, inserted)
+
+    def update(self, collection: str, document_id: str, data: Mapping[str, Any]) -> Document:
+        coll, table = self._collection(collection)
+        values = self._columns(coll, prepare_update(coll, data))
+        values["updated_at"] = datetime.now(UTC)
+        stmt = table.update().where(table.c.id == document_id).values(values)
+        with self._writing(collection) as conn:
+            row = conn.execute(stmt.returning(*table.c)).first()
+            if row is None:
+                raise NotFound(collection, document_id)
+        return self._document(coll, row)
+
+    def update_where(
+        self, collection: str, queries: Sequence[Query], data: Mapping[str, Any]
+    ) -> int:
+        coll, table = self._collection(collection)
+        values = self._columns(coll, prepare_update(coll, data))
+        values["updated_at"] = datetime.now(UTC)
+        with self._writing(collection) as conn:
+            where = self._targets(conn, coll, table, queries)
+            return int(conn.execute(table.update().where(*where).values(values)).rowcount)
+
+    def increment(
+        self, collection: str, document_id: str, attribute: str, by: int | float = 1
+    ) -> Document:
+        coll, table = self._collection(collection)
+        if not coll.has(attribute):
+            raise InvalidDocument(f"{collection} has no attribute {attribute!r}")
+        attr = coll.attribute(attribute)
+        where = f"{collection}.{attribute}"
+        if attr.array or attr.type not in (AttrType.INTEGER, AttrType.FLOAT):
+            raise InvalidDocument(f"{where}: only integer and float attributes can be incremented")
+        if isinstance(by, bool) or not isinstance(by, (int, float)):
+            raise InvalidDocument(f"{where}: increment by a number, not {type(by).__name__}")
+        if attr.type is AttrType.INTEGER and not isinstance(by, int):
+            raise InvalidDocument(f"{where}: an integer attribute is incremented by an integer")
+        if isinstance(by, int) and not INT64_MIN <= by <= INT64_MAX:
+            raise InvalidDocument(f"{where}: increment outside the 64-bit integer range")
+        column = table.c[attribute]
+        zero = sa.literal(0, column.type)
+        stmt = (
+            table.update()
+            .where(table.c.id == document_id)
+            .values(
+                {attribute: sa.func.coalesce(column, zero) + by, "updated_at": datetime.now(UTC)}
+            )
+            .returning(*table.c)
+        )
+        with self._writing(collection) as conn:
+            row = conn.execute(stmt).first()
+            if row is None:
+                raise NotFound(collection, document_id)
+        return self._document(coll, row)
+
+    def delete(self, collection: str, document_id: str) -> None:
+        _, table = self._collection(collection)
+        with self._writing(collection) as conn:
+            result = conn.execute(table.delete().where(table.c.id == document_id))
+            if result.rowcount == 0:
+                raise NotFound(collection, document_id)
+
+    def delete_where(self, collection: str, queries: Sequence[Query]) -> int:
+        coll, table = self._collection(collection)
+        with self._writing(collection) as conn:
+            where = self._targets(conn, coll, table, queries)
+            return int(conn.execute(table.delete().where(*where)).rowcount)
+
+    # -- schema and lifecycle --------------------------------------------------------------
+    def migrate(self) -> builtins.list[int]:
+        """Apply pending schema versions; returns the versions applied (oldest first)."""
+        return self._migrator.migrate()
+
+    def schema_version(self) -> int:
+        """The schema version applied to the database (0 before the first migration)."""
+        return self._migrator.version()
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
+
+    def close(self) -> None:
+        self.engine.dispose()
