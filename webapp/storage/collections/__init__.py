@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from webapp.storage.schema import Schema
 
-from . import identity
+from . import audit, identity, organizations, projects, workspaces
 
 SCHEMA = Schema()
-SCHEMA.add(*identity.COLLECTIONS)
+for _area in (identity, organizations, workspaces, projects, audit):
+    SCHEMA.add(*_area.COLLECTIONS)

@@ -25,8 +25,31 @@ USERS = Collection(
         A("last_login_at", T.DATETIME),
         A("time_zone", T.STRING, 64, default="UTC"),
         A("prefs", T.JSON, default={}),
+        # v2: lifecycle, onboarding, legal history, two-factor, profile
+        A("account_type", T.STRING, 16, elements=("PERSONAL", "ORG"), since=2),
+        A("primary_organization_id", T.STRING, 36, since=2),
+        A("default_workspace_id", T.STRING, 36, since=2),
+        A("onboarding_step", T.STRING, 32, since=2),
+        A("must_reset_password", T.BOOLEAN, default=False, since=2),
+        A("legal_history", T.JSON, default=[], since=2),
+        A("two_factor_enabled", T.BOOLEAN, default=False, since=2),
+        A("two_factor_method", T.STRING, 8, elements=("TOTP", "EMAIL", "BOTH"), since=2),
+        A("totp_secret", T.STRING, 255, since=2),  # encrypted at rest
+        A("avatar_file_id", T.STRING, 36, since=2),
+        A("phone", T.STRING, 32, since=2),
+        A("linkedin_url", T.STRING, 255, since=2),
+        A("portfolio_url", T.STRING, 255, since=2),
+        A("working_domain", T.STRING, 128, since=2),
+        A("job_role", T.STRING, 128, since=2),
+        A("designation", T.STRING, 128, since=2),
+        A("tools", T.STRING, 512, since=2),
+        A("pending_email", T.STRING, 254, since=2),
+        A("deleted_at", T.DATETIME, since=2),
     ),
-    indexes=(Index("users_email", I.UNIQUE, ("email",)),),
+    indexes=(
+        Index("users_email", I.UNIQUE, ("email",)),
+        Index("users_primary_org", I.KEY, ("primary_organization_id",), since=2),
+    ),
 )
 
 SESSIONS = Collection(
@@ -59,7 +82,9 @@ TOKENS = Collection(
             T.STRING,
             32,
             required=True,
-            elements=("email_verify", "password_reset", "first_login", "2fa_challenge"),
+            elements=(
+                "email_verify", "password_reset", "first_login", "2fa_challenge", "email_change",
+            ),
         ),
         A("expires_at", T.DATETIME, required=True),
         A("used_at", T.DATETIME),
