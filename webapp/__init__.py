@@ -59,5 +59,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     identity.init_app(app)
     realtime.init_app(app)
     admin.init_app(app)
+    from webapp.features.registry import init_features
+
+    init_features(app)
     cli.init_app(app)
     return app

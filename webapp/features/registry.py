@@ -1,0 +1,16 @@
+"""Feature packages that ``create_app`` initialises, in order (each has ``init_app(app)``)."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+FEATURES: list[str] = [
+    # one line per feature package, e.g. "webapp.features.orgs",
+]
+
+
+def init_features(app: Flask) -> None:
+    for path in FEATURES:
+        importlib.import_module(path).init_app(app)
