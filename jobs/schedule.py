@@ -25,7 +25,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq_scheduler import Scheduler
 
-from jobs import housekeeping
+from jobs import housekeeping, orgs
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ SCHEDULE: tuple[CronJob, ...] = (
         "keel-tokens-purge", "17 3 * * *", housekeeping.purge_tokens,
         description="Delete expired single-use tokens (daily, 03:17 UTC)",
     ),
+    CronJob("keel-orgs-purge", "37 3 * * *", orgs.purge_deleted_organizations, description="Purge organizations deleted more than 30 days ago (daily, 03:37 UTC)"),  # noqa: E501
 )
 
 

@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     runtime.store.migrate()
 
     from webapp import admin, cli, identity, realtime, web
+    from webapp.authz import templating as authz_templating
     from webapp.extensions import csrf, limiter
 
     # 1. security headers, CSRF, rate limits
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     web.init_app(app)
     # 3. server-side sessions and the signed-in user
     identity.init_app(app)
+    authz_templating.init_app(app)  # can() in templates, project websocket rooms
     realtime.init_app(app)
     admin.init_app(app)
     from webapp.features.registry import init_features

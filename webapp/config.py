@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, alias="LOCKOUT_MINUTES")
     rq_async: bool = Field(default=True, alias="RQ_ASYNC")
     testing: bool = Field(default=False, alias="KEEL_TESTING")
+    # Appwrite: STORAGE_DRIVER / FILES_DRIVER / MAIL_DRIVER=appwrite (see docs/appwrite.md)
+    storage_driver: str = Field(default="sql", alias="STORAGE_DRIVER")
+    files_driver: str = Field(default="local", alias="FILES_DRIVER")
+    mail_driver: str = Field(default="url", alias="MAIL_DRIVER")
+    appwrite_endpoint: str = Field(default="", alias="APPWRITE_ENDPOINT")
+    appwrite_project: str = Field(default="", alias="APPWRITE_PROJECT")
+    appwrite_key: str = Field(default="", alias="APPWRITE_KEY")
+    appwrite_database_id: str = Field(default="keel", alias="APPWRITE_DATABASE_ID")
 
     def model_post_init(self, __context: Any) -> None:
         self.instance_path = Path(self.instance_path)
@@ -48,6 +56,32 @@ class Settings(BaseSettings):
             self.files_path = self.instance_path / "files"
         if not self.secret_key:
             self.secret_key = load_or_create_secret(self.instance_path)
+
+    @property
+    def store_url(self) -> str:
+        """``DATABASE_URL``, or the Appwrite store URL when ``STORAGE_DRIVER=appwrite``."""
+        if self.storage_driver.lower() != "appwrite":
+            return self.database_url
+        missing = [
+            name
+            for name, value in (
+                ("APPWRITE_ENDPOINT", self.appwrite_endpoint),
+                ("APPWRITE_PROJECT", self.appwrite_project),
+                ("APPWRITE_KEY", self.appwrite_key),
+                ("APPWRITE_DATABASE_ID", self.appwrite_database_id),
+            )
+            if not value
+        ]
+        if missing:
+            raise ValueError(f"STORAGE_DRIVER=appwrite needs {', '.join(missing)}")
+        from webapp.storage.appwrite import appwrite_url
+
+        return appwrite_url(
+            self.appwrite_endpoint,
+            self.appwrite_project,
+            self.appwrite_key,
+            self.appwrite_database_id,
+        )
 
     @property
     def is_production(self) -> bool:

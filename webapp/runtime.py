@@ -45,12 +45,17 @@ class Runtime:
         from webapp.storage import open_store
         from webapp.storage.collections import SCHEMA
 
-        return open_store(self.settings.database_url, SCHEMA)
+        return open_store(self.settings.store_url, SCHEMA)
 
     @cached_property
     def files(self) -> FileStore:
         from webapp.storage.files import LocalFileStore
 
+        s = self.settings
+        if s.files_driver.lower() == "appwrite":
+            from webapp.storage.files_appwrite import AppwriteFileStore
+
+            return AppwriteFileStore(s.appwrite_endpoint, s.appwrite_project, s.appwrite_key)
         assert self.settings.files_path is not None
         return LocalFileStore(Path(self.settings.files_path))
 
@@ -58,6 +63,11 @@ class Runtime:
     def mailer(self) -> Mailer:
         from webapp.storage.mail import open_mailer
 
+        s = self.settings
+        if s.mail_driver.lower() == "appwrite":
+            from webapp.storage.mail_appwrite import AppwriteMailer
+
+            return AppwriteMailer(s.appwrite_endpoint, s.appwrite_project, s.appwrite_key)
         return open_mailer(self.settings.mail_url, sender=self.settings.mail_sender)
 
     @cached_property

@@ -89,8 +89,12 @@ class LiveServer:
     env: dict[str, str] = field(default_factory=dict)
 
     def make_user(self, email: str, password: str, *, name: str = "Ada Lovelace",
-                  verified: bool = True, **changes: Any) -> dict[str, Any]:
-        """An account created through the identity service (verified unless told otherwise)."""
+                  verified: bool = True, workspace: str | None = None,
+                  **changes: Any) -> dict[str, Any]:
+        """An account created through the identity service (verified unless told otherwise).
+
+        With ``workspace``, a personal account that owns a workspace of that name (active in the
+        lifecycle, so it lands on the home dashboard instead of onboarding)."""
         from datetime import UTC, datetime
 
         from webapp.identity import service
@@ -100,8 +104,16 @@ class LiveServer:
                               accept_terms=True, accept_dpa=True)
         if verified:
             changes.setdefault("email_verified_at", datetime.now(UTC))
+        if workspace:
+            changes.setdefault("account_type", "PERSONAL")
         if changes:
             user = store.update("users", user["$id"], changes)
+        if workspace:
+            from webapp.audit import Acting
+            from webapp.features.workspaces.service import create_workspace
+
+            create_workspace(store, Acting.of(user), owner_id=user["$id"], name=workspace)
+            user = store.get("users", user["$id"])
         return dict(user)
 
 

@@ -188,14 +188,16 @@ def test_identity_pages_render_cleanly(page: Any, console: ConsoleLog, snap: Any
 
 def test_signed_in_dashboard(page: Any, console: ConsoleLog, live_server: LiveServer,
                              snap: Any, axe: Any) -> None:
-    live_server.make_user("dash@example.com", PASSWORD, name="Dana Scully")
+    live_server.make_user("dash@example.com", PASSWORD, name="Dana Scully",
+                          workspace="Field office")
     page.goto("/login")
     page.get_by_label("Email").fill("dash@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Dana Scully"
-    assert page.get_by_role("heading", name="No workspaces yet").is_visible()
+    assert page.get_by_role("heading", name="Your workspaces").is_visible()
+    assert page.get_by_role("main").get_by_role("link", name="Field office").is_visible()
     headers = json.loads(page.locator("body").get_attribute("hx-headers") or "{}")
     assert headers.get("X-CSRFToken")
     snap(page, "home-light")
@@ -235,7 +237,8 @@ def test_pushed_toast_arrives_over_the_websocket(page: Any, console: ConsoleLog,
 
     from webapp import realtime
 
-    user = live_server.make_user("push@example.com", PASSWORD, name="Pat Pusher")
+    user = live_server.make_user("push@example.com", PASSWORD, name="Pat Pusher",
+                                 workspace="Push office")
     page.goto("/login")
     page.get_by_label("Email").fill("push@example.com")
     page.get_by_label("Password").fill(PASSWORD)

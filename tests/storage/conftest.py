@@ -1,7 +1,10 @@
 """Fixtures for the storage contract suite.
 
 Every test that takes ``store`` (or ``backend``) runs once per backend: ``sqlite`` (a file
-under ``tmp_path``) and ``postgres`` (a database created for this test session on
+under ``tmp_path``), ``appwrite`` (the Appwrite driver against the local double in
+``tests/doubles/appwrite_server.py``, a new database per test; ``appwrite-live`` against a
+real server when ``APPWRITE_TEST_ENDPOINT``, ``_PROJECT`` and ``_KEY`` are set) and
+``postgres`` (a database created for this test session on
 ``TEST_DATABASE_URL``, default ``postgresql://postgres@127.0.0.1:5432/test``, dropped at
 the end; each test gets its own PostgreSQL schema in it). ``store`` is an empty, migrated
 store with the contract schema; it starts from a copy of a file migrated once (SQLite) or
@@ -15,6 +18,7 @@ tests only use the ``DocumentStore`` protocol.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -195,6 +199,105 @@ def _postgres_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
             server.admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+# -- Appwrite: the local double always; a real server when APPWRITE_TEST_ENDPOINT is set ------
+
+LIVE_ENDPOINT = "APPWRITE_TEST_ENDPOINT"
+
+
+@dataclass
+class AppwriteServer:
+    """Where Appwrite backends live: an endpoint, credentials, and a provisioned database."""
+
+    endpoint: str
+    project: str
+    key: str
+    created: list[str] = field(default_factory=list)
+    contract: DocumentStore | None = None
+    contract_url: str = ""
+    double: Any = None  # the AppwriteDouble, when it is one
+
+    def url(self, database_id: str) -> str:
+        from webapp.storage.appwrite import appwrite_url
+
+        return appwrite_url(self.endpoint, self.project, self.key, database_id)
+
+    def new_database(self) -> str:
+        database_id = f"keel_{secrets.token_hex(6)}"
+        self.created.append(database_id)
+        return self.url(database_id)
+
+    def prepared(self) -> str:
+        """The contract schema, provisioned once per session and emptied for each test."""
+        if self.contract is None:
+            self.contract_url = self.new_database()
+            self.contract = open_store(self.contract_url, contract_schema())
+            self.contract.migrate()
+        for collection in contract_schema().collections:
+            self.contract.delete_where(collection, [])
+        return self.contract_url
+
+    def drop_all(self) -> None:
+        from appwrite.services.tables_db import TablesDB
+
+        from webapp.storage.appwrite.client import make_client
+
+        tables = TablesDB(make_client(self.endpoint, self.project, self.key))
+        for database_id in self.created:
+            with contextlib.suppress(Exception):  # best-effort clean-up of a test database
+                tables.delete(database_id)
+
+
+@pytest.fixture(scope="session")
+def appwrite_server() -> Iterator[AppwriteServer]:
+    """The Appwrite double (tests/doubles/appwrite_server.py) for this session."""
+    from doubles.appwrite_server import AppwriteDouble
+
+    with AppwriteDouble() as double:
+        yield AppwriteServer(double.endpoint, double.project, double.key, double=double)
+
+
+@pytest.fixture(scope="session")
+def appwrite_live() -> Iterator[AppwriteServer]:
+    """A real Appwrite server (APPWRITE_TEST_ENDPOINT, _PROJECT, _KEY); databases dropped after."""
+    server = AppwriteServer(
+        os.environ[LIVE_ENDPOINT],
+        os.environ.get("APPWRITE_TEST_PROJECT", ""),
+        os.environ.get("APPWRITE_TEST_KEY", ""),
+    )
+    try:
+        yield server
+    finally:
+        server.drop_all()
+
+
+APPWRITE_XFAIL = {
+    "test_failed_inner_transaction_undoes_only_its_writes": (
+        "Appwrite transactions have no savepoints: when a nested transaction() fails and "
+        "the outer block carries on, the driver refuses the outer commit (StorageError) "
+        "and rolls everything back instead of undoing only the inner writes"
+    ),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Contract tests whose semantics Appwrite cannot give, expected to fail only there."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        name = getattr(item, "originalname", item.name)
+        if callspec is None or name not in APPWRITE_XFAIL:
+            continue
+        if str(callspec.params.get("backend", "")).startswith("appwrite"):
+            item.add_marker(pytest.mark.xfail(reason=APPWRITE_XFAIL[name], strict=True))
+
+
+def _appwrite_backend(name: str, server: AppwriteServer) -> Iterator[Backend]:
+    backend = Backend(name, server.new_database, server.prepared)
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated with the contract schema, copied by tests that need one."""
@@ -206,11 +309,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+APPWRITE_BACKENDS = ["appwrite"] + (["appwrite-live"] if os.environ.get(LIVE_ENDPOINT) else [])
 
 
 def _backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "postgres":
         yield from _postgres_backend(request)
+        return
+    if request.param.startswith("appwrite"):
+        server = request.getfixturevalue(
+            "appwrite_live" if request.param == "appwrite-live" else "appwrite_server"
+        )
+        yield from _appwrite_backend(request.param, server)
         return
     path = tmp_path / "store.db"
 
@@ -225,7 +335,7 @@ def _backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend
         backend.close()
 
 
-@pytest.fixture(params=SQL_BACKENDS)
+@pytest.fixture(params=SQL_BACKENDS + APPWRITE_BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """Every driver of the documents port (the contract suite runs once per param)."""
     yield from _backend(request, tmp_path)

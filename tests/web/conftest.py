@@ -29,10 +29,20 @@ def make_user(store: Any, email: str = "grace@example.com", name: str = "Grace H
 
     user = service.signup(store, name=name, email=email, password=PASSWORD,
                           accept_terms=True, accept_dpa=True)
-    changes: dict[str, Any] = {"email_verified_at": datetime.now(UTC)}
+    changes: dict[str, Any] = {"email_verified_at": datetime.now(UTC), "account_type": "PERSONAL"}
     if time_zone:
         changes["time_zone"] = time_zone
-    return store.update("users", user["$id"], changes)
+    store.update("users", user["$id"], changes)
+    return active(store, user)
+
+
+def active(store: Any, user: dict[str, Any]) -> dict[str, Any]:
+    """Give a personal account its first workspace, so it is active (lifecycle PERSONAL_ACTIVE)."""
+    from webapp.audit import Acting
+    from webapp.features.workspaces.service import create_workspace
+
+    create_workspace(store, Acting.of(user), owner_id=user["$id"], name="Grace's workspace")
+    return store.get("users", user["$id"])
 
 
 def sign_in(client: Any, email: str = "grace@example.com") -> None:

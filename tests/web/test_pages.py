@@ -49,7 +49,7 @@ def test_signed_in_home_is_the_dashboard(member: Any, user: dict[str, Any]) -> N
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f"Welcome, {user['name']}" in html
-    assert "No workspaces yet" in html
+    assert "Your workspaces" in html and "Grace&#39;s workspace" in html
     assert 'id="home-workspaces"' in html
     assert re.search(r'hx-headers=\'\{"X-CSRFToken": "[^"]+"\}\'', html)
     assert 'action="/logout"' in html  # sign out is a POST form

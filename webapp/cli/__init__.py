@@ -15,6 +15,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from webapp.cli.appwrite import appwrite as appwrite_commands
 from webapp.extensions import runtime
 from webapp.storage.errors import StorageError
 
@@ -104,3 +105,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db)
     app.cli.add_command(worker)
     app.cli.add_command(scheduler)
+    app.cli.add_command(appwrite_commands)

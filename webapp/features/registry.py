@@ -8,6 +8,15 @@ from flask import Flask
 
 FEATURES: list[str] = [
     # one line per feature package, e.g. "webapp.features.orgs",
+    "webapp.features.orgs",
+    "webapp.features.security",
+    "webapp.features.oauth",
+    "webapp.features.profile",
+    "webapp.features.workspaces",
+    "webapp.features.spaces",
+    "webapp.features.projects",
+    "webapp.features.onboarding",
+    "webapp.features.account",
 ]
 
 

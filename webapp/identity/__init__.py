@@ -2,7 +2,8 @@
 
 ``init_app`` installs the session interface, loads the signed-in user into ``g.user`` (a
 user document or None) once per request, exposes it to templates as ``current_user``, and
-keeps signed-in users with an unverified address on the "check your inbox" page.
+installs the lifecycle guard (``lifecycle_routes``), which sends each signed-in user where
+their lifecycle state allows (e.g. an unverified address stays on "check your inbox").
 """
 
 from __future__ import annotations
@@ -11,22 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flask import Flask
-    from werkzeug.wrappers import Response
-
-# Paths an unverified user may still reach (besides the identity pages and static files).
-UNVERIFIED_ALLOWED_PATHS = ("/healthz", "/ws")
-UNVERIFIED_ALLOWED_PREFIXES = ("/ws/",)
 
 
 def init_app(app: Flask) -> None:
-    from . import account, routes  # noqa: F401  (account adds its routes to the blueprint)
+    # account adds its routes to the blueprint
+    from . import account, lifecycle_routes, routes  # noqa: F401
     from .devices import describe_user_agent
     from .sessions import StoreSessionInterface
 
     app.session_interface = StoreSessionInterface()
     app.register_blueprint(routes.bp)
     app.before_request(load_user)
-    app.before_request(verification_gate)
+    lifecycle_routes.init_app(app)  # the lifecycle guard (replaces the verification gate)
     app.context_processor(_template_context)
     app.add_template_filter(describe_user_agent, "device")
 
@@ -51,30 +48,6 @@ def load_user() -> None:
         session.clear()  # the account is gone or suspended: end the session
         return
     g.user = user
-
-
-def verification_gate() -> Response | None:
-    """Signed-in users whose address is unverified only see the identity pages."""
-    from flask import current_app, g, make_response, redirect, request, url_for
-
-    user = g.get("user")
-    if user is None or user.get("email_verified_at") is not None:
-        return None
-    path = request.path
-    if (
-        request.blueprint == "identity"
-        or request.endpoint in (None, "static")
-        or _is_static(path, current_app.static_url_path)
-        or path in UNVERIFIED_ALLOWED_PATHS
-        or path.startswith(UNVERIFIED_ALLOWED_PREFIXES)
-    ):
-        return None
-    target = url_for("identity.check_inbox")
-    if request.headers.get("HX-Request") == "true":
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
 
 
 def _template_context() -> dict[str, Any]:

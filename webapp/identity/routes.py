@@ -99,6 +99,11 @@ def login() -> BaseResponse:
         except (InvalidCredentials, AccountSuspended) as exc:
             error, status = exc.message, 422
         else:
+            from webapp.features.security.gate import challenge_or_none
+
+            pending = challenge_or_none(user, safe_next(form.next.data))
+            if pending is not None:  # two-factor: the second step signs in
+                return pending
             sign_in(session, user["$id"])
             return redirect(safe_next(form.next.data) or home_url())
     elif form.is_submitted():

@@ -189,12 +189,14 @@ class Hub:
         self.connected.clear()
 
     def _listen(self) -> None:
+        # TCP keepalive only applies to TCP connections; a unix socket refuses the option.
+        tcp = {} if self.redis_url.startswith("unix://") else {"socket_keepalive": True}
         client: Any = Redis.from_url(
             self.redis_url,
             socket_connect_timeout=2,
-            socket_keepalive=True,
             health_check_interval=15,
             client_name=self.name,
+            **tcp,
         )
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:

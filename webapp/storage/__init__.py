@@ -56,12 +56,22 @@ def open_store(url: str, schema: Schema, *, migrate: bool = False) -> DocumentSt
     """The document store for ``url``, chosen by its scheme.
 
     ``sqlite:///path/to/keel.db`` (relative paths are relative to the working directory;
-    four slashes for an absolute path) or ``postgresql://user:pass@host:5432/db``.
+    four slashes for an absolute path), ``postgresql://user:pass@host:5432/db``, or
+    ``appwrite+https://PROJECT:KEY@host/v1?database=ID`` (the Appwrite TablesDB driver).
     With ``migrate=True`` pending schema versions are applied before returning.
     """
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    if scheme == "appwrite":
+        from .appwrite import open_appwrite
+
+        appwrite_store = open_appwrite(url, schema)
+        if migrate:
+            appwrite_store.migrate()
+        return appwrite_store
     if scheme not in SQL_SCHEMES:
-        raise ValueError(f"no storage driver for {scheme!r} URLs (expected sqlite or postgresql)")
+        raise ValueError(
+            f"no storage driver for {scheme!r} URLs (expected sqlite, postgresql or appwrite)"
+        )
     from .sql import SqlStore
 
     store = SqlStore(url, schema)

@@ -1,0 +1,1 @@
+"""Local stand-ins for the external services Keel talks to (HTTP servers for tests)."""

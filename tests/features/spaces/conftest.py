@@ -1,0 +1,1 @@
+from ..workspaces.conftest import alice, bob, bob_member, org, org_ws, owner, store  # noqa: F401
