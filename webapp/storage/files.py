@@ -96,6 +96,15 @@ def clean_content_type(content_type: str) -> str:
     return value if _CONTENT_TYPE.match(value) else DEFAULT_CONTENT_TYPE
 
 
+def check_target(buckets: Mapping[str, Bucket], bucket: str, file_id: str) -> None:
+    """Refuse an unknown bucket or a file id that is not a valid document id (no traversal)."""
+    if bucket not in buckets:
+        known = ", ".join(sorted(buckets))
+        raise UnknownBucket(f"unknown bucket {bucket!r} (known: {known})")
+    if not isinstance(file_id, str) or not valid_id(file_id):
+        raise InvalidFileId(f"invalid file id {file_id!r}")
+
+
 class LocalFileStore:
     """Files in a local directory (the embedded default; ``instance/files``)."""
 
@@ -107,11 +116,7 @@ class LocalFileStore:
         return f"LocalFileStore({str(self.root)!r})"
 
     def _dir(self, bucket: str, file_id: str) -> Path:
-        if bucket not in self.buckets:
-            known = ", ".join(sorted(self.buckets))
-            raise UnknownBucket(f"unknown bucket {bucket!r} (known: {known})")
-        if not isinstance(file_id, str) or not valid_id(file_id):
-            raise InvalidFileId(f"invalid file id {file_id!r}")
+        check_target(self.buckets, bucket, file_id)
         path = (self.root / bucket / file_id[:2] / file_id).resolve()
         if not path.is_relative_to(self.root / bucket):
             raise InvalidFileId(f"invalid file id {file_id!r}")

@@ -25,17 +25,17 @@ from appwrite.input_file import InputFile
 from appwrite.services.storage import Storage
 
 from .appwrite.client import make_client
-from .errors import FileTooLarge, InvalidFileId, NotFound, StorageError, Unavailable, UnknownBucket
+from .errors import FileTooLarge, NotFound, StorageError, Unavailable, UnknownBucket
 from .files import (
     BUCKETS,
     DEFAULT_CONTENT_TYPE,
     Bucket,
     FileInfo,
     _chunks,
+    check_target,
     clean_content_type,
     clean_filename,
 )
-from .schema import valid_id
 
 
 class AppwriteFileStore:
@@ -57,11 +57,7 @@ class AppwriteFileStore:
         return f"AppwriteFileStore({self.endpoint!r})"
 
     def _check(self, bucket: str, file_id: str) -> None:
-        if bucket not in self.buckets:
-            known = ", ".join(sorted(self.buckets))
-            raise UnknownBucket(f"unknown bucket {bucket!r} (known: {known})")
-        if not isinstance(file_id, str) or not valid_id(file_id):
-            raise InvalidFileId(f"invalid file id {file_id!r}")
+        check_target(self.buckets, bucket, file_id)
 
     @staticmethod
     def _error(exc: AppwriteException, bucket: str, file_id: str) -> StorageError:

@@ -217,3 +217,20 @@ def query_value(collection: Collection, name: str, value: Any) -> Any:
         return _scalar(plain, value)
     except _Invalid as exc:
         raise InvalidQuery(f"{collection.id}.{name}: {exc}") from None
+
+
+def check_increment(collection: Collection, attribute: str, by: int | float) -> Attribute:
+    """The attribute ``increment`` may change by ``by``, or InvalidDocument saying why not."""
+    if not collection.has(attribute):
+        raise InvalidDocument(f"{collection.id} has no attribute {attribute!r}")
+    attr = collection.attribute(attribute)
+    where = f"{collection.id}.{attribute}"
+    if attr.array or attr.type not in (AttrType.INTEGER, AttrType.FLOAT):
+        raise InvalidDocument(f"{where}: only integer and float attributes can be incremented")
+    if isinstance(by, bool) or not isinstance(by, (int, float)):
+        raise InvalidDocument(f"{where}: increment by a number, not {type(by).__name__}")
+    if attr.type is AttrType.INTEGER and not isinstance(by, int):
+        raise InvalidDocument(f"{where}: an integer attribute is incremented by an integer")
+    if isinstance(by, int) and not INT64_MIN <= by <= INT64_MAX:
+        raise InvalidDocument(f"{where}: increment outside the 64-bit integer range")
+    return attr

@@ -29,15 +29,14 @@ from appwrite.services.tables_db import TablesDB
 from ..base import Document, DocumentList, new_id
 from ..errors import (
     Conflict,
-    InvalidDocument,
     InvalidQuery,
     NotFound,
     StorageError,
     UnknownCollection,
 )
 from ..query import Query
-from ..schema import META, AttrType, Collection, IndexType, Schema
-from ..validation import INT64_MAX, INT64_MIN, prepare_create, prepare_update
+from ..schema import META, Collection, IndexType, Schema
+from ..validation import check_increment, prepare_create, prepare_update
 from .client import make_client, translate, translated
 from .provision import Provisioner
 from .queries import MAX_VALUES, compile_queries
@@ -345,18 +344,7 @@ class AppwriteStore:
         self, collection: str, document_id: str, attribute: str, by: int | float = 1
     ) -> Document:
         coll = self._collection(collection)
-        if not coll.has(attribute):
-            raise InvalidDocument(f"{collection} has no attribute {attribute!r}")
-        attr = coll.attribute(attribute)
-        where = f"{collection}.{attribute}"
-        if attr.array or attr.type not in (AttrType.INTEGER, AttrType.FLOAT):
-            raise InvalidDocument(f"{where}: only integer and float attributes can be incremented")
-        if isinstance(by, bool) or not isinstance(by, (int, float)):
-            raise InvalidDocument(f"{where}: increment by a number, not {type(by).__name__}")
-        if attr.type is AttrType.INTEGER and not isinstance(by, int):
-            raise InvalidDocument(f"{where}: an integer attribute is incremented by an integer")
-        if isinstance(by, int) and not INT64_MIN <= by <= INT64_MAX:
-            raise InvalidDocument(f"{where}: increment outside the 64-bit integer range")
+        check_increment(coll, attribute, by)
         tx = self._tx_id()
         with translated(collection, document_id):
             if by > 0:

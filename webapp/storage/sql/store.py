@@ -25,10 +25,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from ..base import Document, DocumentList, new_id
-from ..errors import InvalidDocument, InvalidQuery, NotFound, UnknownCollection
+from ..errors import InvalidQuery, NotFound, UnknownCollection
 from ..query import Page, Query, split
-from ..schema import AttrType, Collection, IndexType, Schema
-from ..validation import INT64_MAX, INT64_MIN, prepare_create, prepare_update
+from ..schema import Collection, IndexType, Schema
+from ..validation import check_increment, prepare_create, prepare_update
 from . import engine as engines
 from .compiler import Compiler
 from .migrate import Migrator
@@ -290,18 +290,7 @@ class SqlStore:
         self, collection: str, document_id: str, attribute: str, by: int | float = 1
     ) -> Document:
         coll, table = self._collection(collection)
-        if not coll.has(attribute):
-            raise InvalidDocument(f"{collection} has no attribute {attribute!r}")
-        attr = coll.attribute(attribute)
-        where = f"{collection}.{attribute}"
-        if attr.array or attr.type not in (AttrType.INTEGER, AttrType.FLOAT):
-            raise InvalidDocument(f"{where}: only integer and float attributes can be incremented")
-        if isinstance(by, bool) or not isinstance(by, (int, float)):
-            raise InvalidDocument(f"{where}: increment by a number, not {type(by).__name__}")
-        if attr.type is AttrType.INTEGER and not isinstance(by, int):
-            raise InvalidDocument(f"{where}: an integer attribute is incremented by an integer")
-        if isinstance(by, int) and not INT64_MIN <= by <= INT64_MAX:
-            raise InvalidDocument(f"{where}: increment outside the 64-bit integer range")
+        check_increment(coll, attribute, by)
         column = table.c[attribute]
         zero = sa.literal(0, column.type)
         stmt = (
