@@ -29,12 +29,34 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from matrix.areas import AREAS
 from matrix.harness import ActorClient, classify, make_client, rolled_back
+from matrix.rows import (
+    ADMIN,
+    ALLOW,
+    DELETE,
+    EDIT,
+    FORBIDDEN,
+    HIDDEN,
+    LOGIN,
+    MEMBER,
+    MEMBER_MANAGERS,
+    OWNER,
+    VIEW,
+    Row,
+    anonymous_only,
+    canonical_alias,
+    everyone,
+    organization,
+    platform_only,
+    private_space,
+    project,
+    row,
+    signed_in,
+    workspace,
+)
 from matrix.world import (
     ACTORS,
-    ORG_ROLES,
-    PROJECT_ROLES,
-    WS_ROLES,
     World,
     add_extras,
     add_images,
@@ -44,111 +66,6 @@ from redis import Redis
 
 from webapp import create_app
 from webapp.config import Settings
-
-Row = dict[str, frozenset[str] | str]
-
-ALLOW = frozenset({"ok", "redirect", "invalid"})
-LOGIN, FORBIDDEN, HIDDEN = "login", "403", "404"
-REDIRECT = "redirect"
-ALIAS = "alias"
-SIGNED_IN = tuple(a for a in ACTORS if a != "anonymous")
-
-# -- who is what in Core -------------------------------------------------------------------
-ACME = (*ORG_ROLES, *WS_ROLES, *PROJECT_ROLES)  # everyone but the outsider
-CORE_MEMBERS = ("org_owner", *WS_ROLES, *PROJECT_ROLES)  # org_owner created Core (WS_ADMIN)
-CORE_ADMINS = ("org_owner", "ws_admin")
-CORE_EDITORS = (*CORE_ADMINS, "ws_editor")
-# org admin/moderator own every project of the org; workspace admins own every project
-PROJECT_OVERRIDES = ("org_owner", "org_admin", "org_moderator", "ws_admin")
-
-VIEW, EDIT, ADMIN, DELETE, MEMBER = "view", "edit", "admin", "delete", "member"
-
-
-def row(default: frozenset[str] | str, anonymous: frozenset[str] | str = LOGIN,
-        **actors: frozenset[str] | str) -> Row:
-    """``default`` for every signed-in actor, overridden per actor."""
-    values: Row = {actor: default for actor in SIGNED_IN}
-    values["anonymous"] = anonymous
-    values.update(actors)
-    return values
-
-
-def everyone(outcome: frozenset[str] | str = ALLOW) -> Row:
-    """A public route: the same outcome for visitors and signed-in users."""
-    return row(outcome, anonymous=outcome)
-
-
-def signed_in(outcome: frozenset[str] | str = ALLOW) -> Row:
-    """``login_required``: any signed-in user; visitors sign in first."""
-    return row(outcome)
-
-
-def anonymous_only(visitor: frozenset[str] | str = ALLOW) -> Row:
-    """Pages for visitors; a signed-in user is sent to their home."""
-    return row(REDIRECT, anonymous=visitor)
-
-
-def platform_only() -> Row:
-    """Operators only: no actor of the world is a platform admin."""
-    return row(HIDDEN)
-
-
-def canonical_alias() -> Row:
-    """A rule that only redirects (308) to its canonical URL before any view runs (werkzeug
-    does this for a rule whose defaults another rule of the endpoint spells out)."""
-    return everyone(ALIAS)
-
-
-def workspace(level: str) -> Row:
-    """A Core route. VIEW: any member. EDIT: editors and admins. ADMIN/DELETE: admins.
-    Members below the level get 403. Of the Acme members outside Core, the org admin has
-    org access (a department), so Core is listed for it: 403; the moderator and member
-    have none: 404, like the outsider."""
-    allowed = {VIEW: CORE_MEMBERS, MEMBER: CORE_MEMBERS, EDIT: CORE_EDITORS,
-               ADMIN: CORE_ADMINS, DELETE: CORE_ADMINS}[level]
-    values = row(HIDDEN, org_admin=FORBIDDEN)
-    for actor in CORE_MEMBERS:
-        values[actor] = ALLOW if actor in allowed else FORBIDDEN
-    return values
-
-
-def private_space(level: str) -> Row:
-    """A route of Core's private space: workspace admins are its Masters, the workspace
-    viewer is its VIEWER member (403 on writes); other Core members, the project members
-    inside it among them (space rights and project rights are apart), get 404."""
-    values = row(HIDDEN)
-    for actor in CORE_ADMINS:
-        values[actor] = ALLOW
-    values["ws_viewer"] = ALLOW if level == VIEW else FORBIDDEN
-    return values
-
-
-def project(level: str) -> Row:
-    """A route of project RKT. VIEW: every project member and override; WRITE levels per
-    the role tables (``webapp/authz/roles.py``); Core members outside it get 404."""
-    allowed = {
-        VIEW: (*PROJECT_OVERRIDES, *PROJECT_ROLES),
-        EDIT: (*PROJECT_OVERRIDES, "p_owner", "p_admin", "p_member"),   # tasks.create/edit
-        ADMIN: (*PROJECT_OVERRIDES, "p_owner", "p_admin"),              # members/teams manage
-        DELETE: (*PROJECT_OVERRIDES, "p_owner"),                        # project.delete
-    }[level]
-    values = row(HIDDEN)
-    for actor in (*PROJECT_OVERRIDES, *PROJECT_ROLES):
-        values[actor] = ALLOW if actor in allowed else FORBIDDEN
-    return values
-
-
-OWNER = ("org_owner",)
-MEMBER_MANAGERS = ("org_owner", "org_admin")
-
-
-def organization(allowed: tuple[str, ...] = ACME) -> Row:
-    """An Acme page. ``allowed`` (default: every member) may; other Acme members get 403
-    (they know the organization), everyone else 404."""
-    values = row(HIDDEN)
-    for actor in ACME:
-        values[actor] = ALLOW if actor in allowed else FORBIDDEN
-    return values
 
 
 # -- ids substituted into rules --------------------------------------------------------------
@@ -173,6 +90,14 @@ def ids_for(world: World) -> dict[str, str]:
 
 
 def ids_of_blueprint(world: World, endpoint: str) -> dict[str, str]:
+    for area in AREAS:
+        found = area.ids(world, endpoint) if hasattr(area, "ids") else {}
+        if found:
+            return found
+    return _core_ids_of_blueprint(world, endpoint)
+
+
+def _core_ids_of_blueprint(world: World, endpoint: str) -> dict[str, str]:
     """Ids whose meaning depends on the area: an org route's ``member_id`` is the workspace
     viewer's row in Acme, a project route's is the project viewer's row in RKT; a space
     route's ``user_id`` is the space's VIEWER member, a team route's the team member."""
@@ -385,6 +310,13 @@ FORMS: dict[str, dict[str, str]] = {
     "spaces.change_role": {"role": "VIEWER"},
 }
 
+for _area in AREAS:
+    for _key, _row in getattr(_area, "ROWS", {}).items():
+        assert _key not in EXPECTED, f"{_key} has two rows"
+        EXPECTED[_key] = _row
+    FORMS.update(getattr(_area, "FORMS", {}))
+
+
 # -- running it ----------------------------------------------------------------------------
 def _routes(app: Any) -> Iterator[tuple[Any, str]]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
@@ -422,6 +354,9 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator
     world = build_world(store, services=True)
     add_images(store, app.extensions["keel.runtime"].files, world)
     add_extras(store, world)
+    for area in AREAS:
+        if hasattr(area, "extras"):
+            area.extras(store, world)
     clients = {
         actor: make_client(app, actor, None if actor == "anonymous" else world.user(actor), n)
         for n, actor in enumerate(ACTORS)

@@ -27,6 +27,29 @@ PROJECTS = Collection(
         A("status", T.STRING, 16, default="ACTIVE",
           elements=("ACTIVE", "ON_HOLD", "COMPLETED", "ARCHIVED"), since=V),
         A("created_by", T.STRING, 36, since=V),
+        # work management (schema v3)
+        A("image_file_id", T.STRING, 36, since=3),
+        A("start_date", T.DATETIME, since=3),
+        A("deadline", T.DATETIME, since=3),
+        A("board_type", T.STRING, 8, default="SCRUM", elements=("SCRUM", "KANBAN", "HYBRID"),
+          since=3),
+        A("workflow_id", T.STRING, 36, since=3),
+        A("workflow_locked", T.BOOLEAN, default=False, since=3),
+        A("default_assignee_id", T.STRING, 36, since=3),
+        A("auto_assign_creator", T.BOOLEAN, default=False, since=3),
+        A("enable_time_tracking", T.BOOLEAN, default=True, since=3),
+        A("wip_limits", T.JSON, default={}, since=3),  # {status key: n}
+        A("default_swimlane", T.STRING, 8, default="none",
+          elements=("none", "assignee", "epic", "type"), since=3),
+        A("default_sprint_duration", T.INTEGER, default=14, since=3),
+        A("sprint_start_day", T.INTEGER, default=1, since=3),  # 0=Sun .. 6=Sat
+        A("color", T.STRING, 16, since=3),
+        A("position", T.INTEGER, default=0, since=3),
+        A("custom_types", T.JSON, default=[], since=3),  # [{key, label, icon, color}]
+        A("custom_priorities", T.JSON, default=[], since=3),  # [{key, label, color, level}]
+        A("custom_labels", T.JSON, default=[], since=3),  # [{name, color}]
+        A("item_seq", T.INTEGER, default=0, since=3),  # last issued item number
+        A("last_modified_by", T.STRING, 36, since=3),
     ),
     indexes=(
         Index("projects_ws_key", I.UNIQUE, ("workspace_id", "key"), since=V),
