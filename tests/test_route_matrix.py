@@ -115,6 +115,7 @@ def _core_ids_of_blueprint(world: World, endpoint: str) -> dict[str, str]:
     return {}
 
 
+ORG_ADMINS = ("org_owner", "org_admin")  # the ADMIN role's own keys (ORG_ADMIN_PERMISSIONS)
 MISSING = "missing0000000000000"  # ids of things the world does not have (tokens, codes)
 
 # -- the table -----------------------------------------------------------------------------
@@ -133,6 +134,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("identity.signup", "POST"): anonymous_only(),
     ("identity.logout", "POST"): everyone(LOGIN),  # always ends on the sign-in page
     ("identity.forgot_password", "GET"): everyone(),
+    ("identity.terms", "GET"): everyone(),  # the texts accepted at sign-up and the gate
+    ("identity.dpa", "GET"): everyone(),
     ("identity.forgot_password", "POST"): everyone(),
     ("identity.reset_password", "GET"): everyone(),
     ("identity.reset_password", "POST"): everyone(),
@@ -194,8 +197,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("security.totp", "GET"): signed_in(),
     ("security.totp", "POST"): signed_in(),
     ("security.totp_restart", "POST"): signed_in(),
-    # the organization: keys come from the OWNER role or departments (the org admin's
-    # "People Ops" holds org.members.view/manage); other members see the overview only
+    # the organization: keys come from the OWNER role, the ADMIN role's own set (members,
+    # departments, workspaces, audit and security views: ORG_ADMIN_PERMISSIONS) or
+    # departments; other members see the overview only
     ("orgs.index", "GET"): signed_in(),  # to the user's own organization
     ("orgs.deleted", "GET"): signed_in(),
     ("orgs.overview", "GET"): organization(),
@@ -206,8 +210,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # restoring applies to a deleted organization; Acme is not (409 for its owner), and
     # the restore route hides organizations from everyone but their owners
     ("orgs.restore", "POST"): row(HIDDEN, org_owner=ALLOW),
-    ("orgs.audit", "GET"): organization(OWNER),
-    ("orgs.security", "GET"): organization(OWNER),
+    ("orgs.audit", "GET"): organization(ORG_ADMINS),
+    ("orgs.security", "GET"): organization(ORG_ADMINS),
     ("orgs.members", "GET"): organization(MEMBER_MANAGERS),
     ("orgs.add_member", "POST"): organization(MEMBER_MANAGERS),
     ("orgs.bulk", "POST"): organization(MEMBER_MANAGERS),
@@ -219,20 +223,22 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # direct grants: owners only (a role rule, not a key)
     ("orgs.member_permissions", "GET"): organization(OWNER),
     ("orgs.member_permissions", "POST"): organization(OWNER),
-    ("orgs.departments", "GET"): organization(OWNER),
-    ("orgs.departments", "POST"): organization(OWNER),
-    ("orgs.department", "GET"): organization(OWNER),
-    ("orgs.department", "POST"): organization(OWNER),
-    ("orgs.department_delete", "POST"): organization(OWNER),
-    ("orgs.department_add_member", "POST"): organization(OWNER),
-    ("orgs.department_remove_member", "POST"): organization(OWNER),
-    ("orgs.department_permissions", "POST"): organization(OWNER),
+    ("orgs.departments", "GET"): organization(ORG_ADMINS),
+    ("orgs.departments", "POST"): organization(ORG_ADMINS),
+    ("orgs.department", "GET"): organization(ORG_ADMINS),
+    ("orgs.department", "POST"): organization(ORG_ADMINS),
+    ("orgs.department_delete", "POST"): organization(ORG_ADMINS),
+    ("orgs.department_add_member", "POST"): organization(ORG_ADMINS),
+    ("orgs.department_remove_member", "POST"): organization(ORG_ADMINS),
+    ("orgs.department_permissions", "POST"): organization(ORG_ADMINS),
     # workspaces
     ("workspaces.index", "GET"): signed_in(),
-    ("workspaces.create", "GET"): signed_in(),
     # creating an organization workspace needs org.workspace.create: the org owners (Acme's,
-    # and the outsider in Other); other members hold no such key
-    ("workspaces.create", "POST"): row(FORBIDDEN, org_owner=ALLOW, outsider=ALLOW),
+    # and the outsider in Other) and Acme's admin; the others are told why (403)
+    ("workspaces.create", "GET"): row(FORBIDDEN, org_owner=ALLOW, org_admin=ALLOW,
+                                      outsider=ALLOW),
+    ("workspaces.create", "POST"): row(FORBIDDEN, org_owner=ALLOW, org_admin=ALLOW,
+                                       outsider=ALLOW),
     ("workspaces.join", "GET"): signed_in(HIDDEN),  # no workspace has that code
     ("workspaces.join", "POST"): signed_in(HIDDEN),
     ("workspaces.home", "GET"): workspace(VIEW),

@@ -44,7 +44,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SOCK_SERVER_OPTIONS={"ping_interval": 25},
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
     )
-    runtime.store.migrate()
+    if 3 in runtime.store.migrate():
+        from webapp.authz.mirrors import backfill
+
+        backfill(runtime.store)  # the v3 access copies for rows written before it
 
     from webapp import admin, cli, identity, realtime, web
     from webapp.authz import templating as authz_templating

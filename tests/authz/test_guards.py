@@ -248,7 +248,7 @@ def test_ids_of_another_chain_are_404(guarded_app: Any, world: World) -> None:
 
 
 @pytest.mark.parametrize("actor, home, audit", [
-    ("org_owner", 200, 200), ("org_admin", 200, 403), ("org_member", 200, 403),
+    ("org_owner", 200, 200), ("org_admin", 200, 200), ("org_member", 200, 403),
     ("org_moderator", 200, 403),
     ("outsider", 404, 404),
 ])

@@ -14,7 +14,7 @@ from webapp.authz.policy import (
     has_org_access,
     org_route_keys,
 )
-from webapp.authz.roles import OrgMemberStatus, OrgRole
+from webapp.authz.roles import ORG_ADMIN_PERMISSIONS, OrgMemberStatus, OrgRole
 from webapp.authz.vocabulary import OrgPermission, OrgRouteKey
 
 from .builders import ctx, org
@@ -30,7 +30,21 @@ def test_owner_holds_every_key_without_departments():
     assert effective_org_permissions(context.org) == set(OrgPermission)
 
 
-@pytest.mark.parametrize("role", [OrgRole.ADMIN, OrgRole.MODERATOR, OrgRole.MEMBER])
+def test_admin_holds_people_and_workspace_keys_but_not_owner_ones():
+    context = ctx(org=org(OrgRole.ADMIN))
+    assert effective_org_permissions(context.org) == ORG_ADMIN_PERMISSIONS
+    for key in ORG_ADMIN_PERMISSIONS:
+        assert decide(context, key) == Decision(True, True, Reason.ORG_ROLE, key)
+    for key in (K.BILLING_VIEW, K.BILLING_MANAGE, K.SETTINGS_MANAGE, K.COMPLIANCE_VIEW):
+        assert decide(context, key).refusal_status == 403
+    # a department still widens an admin (an owner can hand over billing that way)
+    widened = ctx(org=org(OrgRole.ADMIN, departments={"fin"},
+                          department_permissions={K.BILLING_VIEW, K.MEMBERS_VIEW}))
+    assert decide(widened, K.BILLING_VIEW).reason is Reason.GRANT
+    assert decide(widened, K.MEMBERS_VIEW).reason is Reason.ORG_ROLE
+
+
+@pytest.mark.parametrize("role", [OrgRole.MODERATOR, OrgRole.MEMBER])
 def test_non_owners_hold_nothing_implicitly(role):
     context = ctx(org=org(role))
     assert effective_org_permissions(context.org) == frozenset()
@@ -88,7 +102,8 @@ def test_org_keys_do_not_apply_to_personal_workspaces():
 @pytest.mark.parametrize(("grant", "expected"), [
     (None, False),
     (org(OrgRole.OWNER), True),
-    (org(OrgRole.ADMIN), False),
+    (org(OrgRole.ADMIN), True),
+    (org(OrgRole.MODERATOR), False),
     (org(OrgRole.MEMBER, departments={"d"}), True),
     (org(OrgRole.MEMBER, direct={K.WORKSPACE_ASSIGN}), True),
     (org(OrgRole.MODERATOR, department_permissions={K.SECURITY_VIEW}), True),
@@ -130,7 +145,7 @@ def test_route_keys_for_nothing_and_everything():
 
 
 def test_route_keys_of_a_department_member():
-    grant = org(OrgRole.ADMIN, departments={"finance"},
+    grant = org(OrgRole.MODERATOR, departments={"finance"},
                 department_permissions={K.BILLING_MANAGE, K.AUDIT_VIEW})
     assert org_route_keys(effective_org_permissions(grant)) == {
         R.ORG_DASHBOARD, R.ORG_BILLING, R.ORG_USAGE, R.ORG_AUDIT}

@@ -101,15 +101,15 @@ ORG = table("""
 key                    | O A Mo Me
 org.billing.view       | x - -  -
 org.billing.manage     | x - -  -
-org.members.view       | x - -  -
-org.members.manage     | x - -  -
+org.members.view       | x x -  -
+org.members.manage     | x x -  -
 org.settings.manage    | x - -  -
-org.audit.view         | x - -  -
+org.audit.view         | x x -  -
 org.compliance.view    | x - -  -
-org.departments.manage | x - -  -
-org.security.view      | x - -  -
-org.workspace.create   | x - -  -
-org.workspace.assign   | x - -  -
+org.departments.manage | x x -  -
+org.security.view      | x x -  -
+org.workspace.create   | x x -  -
+org.workspace.assign   | x x -  -
 """)
 ORG_ROLES = (OrgRole.OWNER, OrgRole.ADMIN, OrgRole.MODERATOR, OrgRole.MEMBER)
 
@@ -233,7 +233,11 @@ def test_org_role_default(key, role, expected):
     decision = decide(ctx(org=org(role)), permission)
     assert decision.allowed is expected
     assert decision.visible is True
-    assert decision.reason is (Reason.ORG_OWNER if expected else Reason.MISSING_PERMISSION)
+    if expected:
+        assert decision.reason is (Reason.ORG_OWNER if role is OrgRole.OWNER
+                                   else Reason.ORG_ROLE)
+    else:
+        assert decision.reason is Reason.MISSING_PERMISSION
 
 
 # --- workspace ----------------------------------------------------------------------------

@@ -71,11 +71,20 @@ def test_stranger_cannot_see_an_org_workspace():
     assert decide(ctx(), W.VIEW_ALL).refusal_status == 404
 
 
-@pytest.mark.parametrize("role", [OrgRole.ADMIN, OrgRole.MODERATOR, OrgRole.MEMBER])
+@pytest.mark.parametrize("role", [OrgRole.MODERATOR, OrgRole.MEMBER])
 def test_org_role_without_departments_grants_no_listing(role):
     context = ctx(org=org(role))
     assert not workspace_access(context).can_list
     assert decide(context, W.VIEW_ALL).reason is Reason.NOT_WORKSPACE_MEMBER
+
+
+def test_org_admin_lists_workspaces_without_reading_them():
+    # the admin's own keys (workspace assign/create) are org access: listed, not opened
+    context = ctx(org=org(OrgRole.ADMIN))
+    assert workspace_access(context) == WorkspaceAccess(True, False, False, False)
+    decision = decide(context, W.VIEW_ALL)
+    assert (decision.allowed, decision.refusal_status, decision.reason) == (
+        False, 403, Reason.WORKSPACE_LISTED_ONLY)
 
 
 @pytest.mark.parametrize("grant", [

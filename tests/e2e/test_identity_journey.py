@@ -110,7 +110,10 @@ def test_signup_verify_logout_login_sessions(page: Any, console: ConsoleLog,
     # sign out with the POST button on the page
     page.get_by_role("main").get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/login$"))
-    assert page.get_by_role("banner").get_by_role("link", name="Sign in").is_visible()
+    # on /login the header offers the other way in, not a link to itself
+    banner = page.get_by_role("banner")
+    assert banner.get_by_role("link", name="Create account").is_visible()
+    assert banner.get_by_role("link", name="Sign in").count() == 0
     assert page.goto("/account/sessions") is not None
     assert re.search(r"/login", page.url), page.url  # signed out: the page asks to sign in
 

@@ -10,23 +10,14 @@ from typing import Any
 import pytest
 
 from .conftest import ConsoleLog, LiveServer
+from .helpers import PASSWORD, accepted_org, org_workspace, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
-
-PASSWORD = "correct horse battery"
 
 
 def _no_console_trouble(console: ConsoleLog) -> None:
     assert not console.csp_violations, "\n".join(console.csp_violations)
     assert not console.errors, "\n".join(console.errors)
-
-
-def _sign_in(page: Any, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: not url.rstrip("/").endswith("/login"))
 
 
 def _sign_out(page: Any) -> None:
@@ -37,17 +28,13 @@ def _world(live_server: LiveServer) -> dict[str, Any]:
     """An organization (terms accepted) whose owner already has a first workspace, and
     one more organization member who has none yet."""
     from webapp.audit import Acting
-    from webapp.features.orgs.service import create_organization
     from webapp.features.workspaces.service import create_workspace
 
     store = live_server.app.extensions["keel.runtime"].store
     owner = live_server.make_user("wsowner@example.com", PASSWORD, name="Olive Owner")
     viewer = live_server.make_user("wsviewer@example.com", PASSWORD, name="Vera Viewer",
                                    account_type="ORG")
-    org = create_organization(store, Acting.of(owner), owner_id=owner["$id"], name="Acme")
-    store.update("organizations", org["$id"], {"legal_version": "v1",
-                                               "legal_accepted_at": datetime.now(UTC),
-                                               "legal_accepted_by": owner["$id"]})
+    org = accepted_org(store, owner, "Acme")
     store.create("organization_members", {
         "organization_id": org["$id"], "user_id": viewer["$id"], "role": "MEMBER",
         "status": "ACTIVE", "name": viewer["name"], "email": viewer["email"],
@@ -64,7 +51,7 @@ def test_owner_adds_a_viewer_who_cannot_edit(page: Any, console: ConsoleLog,
                                              axe: Any) -> None:
     _world(live_server)
     page.emulate_media(color_scheme="light")
-    _sign_in(page, "wsowner@example.com")
+    sign_in(page, "wsowner@example.com")
 
     # the owner creates a workspace
     page.goto("/workspaces/new")
@@ -103,7 +90,7 @@ def test_owner_adds_a_viewer_who_cannot_edit(page: Any, console: ConsoleLog,
 
     # the viewer sees the workspace without any edit control
     _sign_out(page)
-    _sign_in(page, "wsviewer@example.com")
+    sign_in(page, "wsviewer@example.com")
     page.goto(workspace_url)
     assert page.get_by_role("heading", level=1, name="Engineering").is_visible()
     tabs = page.get_by_role("navigation", name="Workspace")
@@ -131,25 +118,18 @@ def test_owner_adds_a_viewer_who_cannot_edit(page: Any, console: ConsoleLog,
 def test_spaces_and_project_access_pages(page: Any, console: ConsoleLog,
                                          live_server: LiveServer, snap: Any, axe: Any) -> None:
     from webapp.audit import Acting
-    from webapp.features.orgs.service import create_organization
     from webapp.features.projects.service import create_project
     from webapp.features.spaces.service import create_space
-    from webapp.features.workspaces.service import create_workspace
 
     store = live_server.app.extensions["keel.runtime"].store
     owner = live_server.make_user("spaces@example.com", PASSWORD, name="Sam Spaces")
-    org = create_organization(store, Acting.of(owner), owner_id=owner["$id"], name="Sams")
-    store.update("organizations", org["$id"], {"legal_version": "v1",
-                                               "legal_accepted_at": datetime.now(UTC),
-                                               "legal_accepted_by": owner["$id"]})
-    ws = create_workspace(store, Acting.of(owner), owner_id=owner["$id"], name="Product",
-                          organization_id=org["$id"])
+    _org, ws = org_workspace(store, owner, org="Sams", workspace="Product")
     create_space(store, Acting.of(owner), ws["$id"], creator_id=owner["$id"], name="Platform",
                  key="PLAT", description="Shared services")
     create_project(store, Acting.of(owner), ws["$id"], creator_id=owner["$id"], name="Website",
                    key="WEB")
     page.emulate_media(color_scheme="light")
-    _sign_in(page, "spaces@example.com")
+    sign_in(page, "spaces@example.com")
 
     page.goto(f"/w/{ws['$id']}/spaces")
     page.get_by_label("Name", exact=True).fill("Design")
@@ -164,7 +144,8 @@ def test_spaces_and_project_access_pages(page: Any, console: ConsoleLog,
     snap(page, "spaces-list-light")
 
     page.goto(f"/w/{ws['$id']}/projects")
-    page.get_by_role("link", name="Website").click()
+    page.get_by_role("link", name="Website").click()  # opens the project's board
+    page.get_by_role("link", name="Members & teams").click()
     page.get_by_label("Team name").fill("Core")
     page.get_by_role("button", name="Create team").click()
     assert page.locator("#teams").get_by_text("Core").first.is_visible()

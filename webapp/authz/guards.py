@@ -204,8 +204,16 @@ _VIEW_KEYS: dict[str, Permission] = {
 def scope_for(**ids: str | None) -> Scope:
     """The signed-in user's ``Scope`` for the named resource, loaded once per request.
 
-    Raises ``NotVisible`` for a missing resource or ids that do not belong together.
+    Raises ``NotVisible`` for a missing resource or ids that do not belong together, or
+    a workspace closed to the actor.
     """
+    scope = _cached_scope(ids)
+    scope.load_workspace()
+    return scope
+
+
+def _cached_scope(ids: dict[str, str | None]) -> Scope:
+    """``scope_for`` without the workspace document (the guards read it after deciding)."""
     user = g.get("user")
     if user is None:
         raise NotVisible("anonymous")
@@ -217,7 +225,9 @@ def scope_for(**ids: str | None) -> Scope:
     scope = cache.get(key)
     if scope is None:
         store = current_app.extensions["keel.runtime"].store
-        scope = load_scope(store, user, **{n: v for n, v in zip(_LAYER_KWARGS, key, strict=True)})
+        org_id, workspace_id, space_id, project_id = key
+        scope = load_scope(store, user, org_id=org_id, workspace_id=workspace_id,
+                           space_id=space_id, project_id=project_id, defer_workspace=True)
         cache[key] = scope
     return scope
 
@@ -269,6 +279,41 @@ def _expose(scope: Scope, layer: str) -> None:
         g.project_member = scope.project_member
 
 
+_ASK = {"org": "an owner of the organization", "workspace": "a workspace admin",
+        "space": "a space master or workspace admin", "project": "a project owner or admin"}
+
+
+def refusal_text(permission: Permission | None, layer: str) -> str | None:
+    """The 403 page's explanation: which permission is missing and whom to ask."""
+    if permission is None:
+        return None
+    label = getattr(permission, "label", None) or permission.value
+    return (f"This needs the “{label}” permission ({permission.value}), which your role "
+            f"here does not include. Ask {_ASK.get(layer, 'an owner')} if you need it.")
+
+
+def _authorize(scope: Scope, layer: str, permission: Permission | None) -> None:
+    refused = any_access(scope, layer) if permission is None else scope.decide(permission)
+    if refused is not None and not refused.allowed:
+        status = refused.refusal_status or 403
+        if status == 403 and refusal_text(permission, layer):
+            abort(403, refusal_text(permission, layer))
+        abort(status)
+
+
+def _closed_workspace_page(scope: Scope) -> Any:
+    """The org OWNER's view of a workspace whose organization awaits deletion: a notice
+    with the restore button (403; everyone else got 404)."""
+    from webapp.features.orgs.deletion import purge_due_at
+    from webapp.htmx import render
+
+    store = current_app.extensions["keel.runtime"].store
+    org = store.find("organizations", scope.org_id) if scope.org_id else None
+    purge_at = purge_due_at(org) if org else None
+    return render("orgs/closed_workspace.html", status=403, org=org,
+                  workspace=scope.workspace, purge_at=purge_at)
+
+
 def _layered(layer: str, permission: Permission | None) -> Callable[[F], F]:
     id_kwarg = f"{layer}_id"
 
@@ -287,13 +332,16 @@ def _layered(layer: str, permission: Permission | None) -> Callable[[F], F]:
             elif ids.get(id_kwarg) is None:
                 raise LookupError(f"{view.__name__}: the URL has no <{id_kwarg}>")
             try:
-                scope = scope_for(**ids)
+                scope = _cached_scope(ids)
+                _authorize(scope, layer, permission)
+                # the page's workspace document, read after the decision (not part of
+                # authorization); it cross-checks the copies the decision relied on
+                scope.load_workspace()
             except NotVisible:
                 abort(404)
-            refused = (any_access(scope, layer) if permission is None
-                       else scope.decide(permission))
-            if refused is not None and not refused.allowed:
-                abort(refused.refusal_status or 403)
+            _authorize(scope, layer, permission)  # again: a failed cross-check reloads
+            if scope.org_closed_at is not None:
+                return _closed_workspace_page(scope)
             _expose(scope, layer)
             return view(*args, **kwargs)
 
@@ -339,4 +387,4 @@ def can_view_project(user: dict[str, Any], project_id: str) -> bool:
                            project_id=project_id)
     except NotVisible:
         return False
-    return scope.allows(ProjectPermission.VIEW_PROJECT)
+    return scope.org_closed_at is None and scope.allows(ProjectPermission.VIEW_PROJECT)

@@ -5,17 +5,28 @@
 context. Guards keep one ``Scope`` per resource per request (``webapp.authz.guards``), so
 a page, its ``can()`` checks and its fragments share one load.
 
-What a load costs (store calls, counted by ``tests/authz/test_guards_loader.py``):
+What a load costs (store calls, counted by ``tests/authz/test_guards_loader.py`` and
+``tests/authz/test_query_budget.py``): at most 3 for any page, any actor.
 
-* The resource chain: one read per named resource, walking upwards (a project or space
-  names its workspace, a workspace names its organization). The organization document
-  itself is read only when the URL names the organization (``org_id``).
-* Membership reads, at most three, one per layer, skipped when an override already
-  decides the layer: the org membership (org workspaces only), the workspace membership
-  (not needed for an org OWNER), and the space or project membership (not needed for an
-  org OWNER/ADMIN/MODERATOR or a workspace admin, nor for a non-member of the workspace).
+* The named resource: one read (an organization page reads the organization; a
+  workspace page the workspace; a space or project page the space or project).
+* The workspace membership (workspace, space and project pages). Its row carries a copy
+  of the member's org role and status (``webapp.authz.mirrors``), so the org membership
+  is read only when there is no row or no copy: org owners and admins who are not
+  members of the workspace, outsiders. Spaces and projects carry their organization's id
+  for that read.
+* The space or project membership, unless an override already decides the layer (org
+  OWNER/ADMIN/MODERATOR, workspace admin) or the actor is not a member of the workspace.
 
-An organization or workspace page costs at most 3 store calls, a space or project page 5.
+Guards load a space or project page with ``defer_workspace=True``: the workspace
+document is read after the decision (for the page, and to cross-check the copies; a
+disagreement reloads from the source rows), and not at all when the answer is 404/403.
+Rows without copies (written before schema v3, until ``mirrors.backfill`` runs) cost one
+read more: the decision then reads the source rows.
+
+Workspaces of an organization scheduled for deletion (``workspaces.org_deleted_at``) are
+closed: ``NotVisible`` for everyone but the org's OWNER, whose scope carries
+``org_closed_at`` (the guards show the restore notice).
 
 Grants that only ever *widen* what a membership's role gives are loaded lazily, the
 first time a decision needs them: department and direct org keys (when an org key, or a
@@ -33,7 +44,7 @@ load as the layer's lowest role, never as more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from webapp.authz.context import (
@@ -45,6 +56,7 @@ from webapp.authz.context import (
     SpaceGrant,
     WorkspaceGrant,
 )
+from webapp.authz.mirrors import NONE, workspace_org_id
 from webapp.authz.policy import active_org_grant, active_workspace_grant, decide
 from webapp.authz.roles import (
     OrgMemberStatus,
@@ -65,6 +77,7 @@ from webapp.authz.vocabulary import (
     parse_permissions,
 )
 from webapp.storage.base import Document, DocumentStore
+from webapp.storage.errors import StorageError
 from webapp.storage.query import Query
 
 __all__ = ["NotVisible", "Scope", "load_context", "load_scope"]
@@ -99,7 +112,35 @@ class Scope:
     project_member: Document | None = None
     org_details_loaded: bool = False
     project_details_loaded: bool = False
+    workspace_id: str | None = None
+    org_closed_at: Any = None  # the org's deletion time when its workspaces are closed
+    ids: dict[str, str | None] = field(default_factory=dict)  # as asked, for a reload
     _decisions: dict[Permission, Decision] = field(default_factory=dict)
+
+    # -- the deferred workspace ----------------------------------------------------------
+    def load_workspace(self) -> Document | None:
+        """The workspace document (read now if the load deferred it), cross-checked with
+        the copies the decision used: on any disagreement the scope reloads from the
+        source rows (``use_copies=False``). Raises ``NotVisible`` when the workspace is
+        gone or closed to the actor (its organization awaits deletion)."""
+        if self.workspace is not None or self.workspace_id is None:
+            return self.workspace
+        found = self.store.find("workspaces", self.workspace_id)
+        if found is None:
+            raise NotVisible("workspaces")
+        if workspace_org_id(found) != self.org_id:
+            ids = self.ids
+            fresh = load_scope(self.store, self.user, org_id=ids.get("org_id"),
+                               workspace_id=ids.get("workspace_id"),
+                               space_id=ids.get("space_id"),
+                               project_id=ids.get("project_id"), use_copies=False)
+            for name in (f.name for f in fields(self)):
+                setattr(self, name, getattr(fresh, name))
+            self._decisions.clear()
+            return self.workspace
+        self.workspace = found
+        _check_open(self)
+        return found
 
     # -- decisions ---------------------------------------------------------------------
     def decide(self, permission: Permission) -> Decision:
@@ -108,7 +149,7 @@ class Scope:
         if cached is not None:
             return cached
         decision = decide(self.context, permission)
-        if not decision.allowed and self._widen_for(permission):
+        if not decision.allowed and self._widen_for(permission, decision.visible):
             decision = decide(self.context, permission)
         self._decisions[permission] = decision
         return decision
@@ -122,13 +163,14 @@ class Scope:
         self._load_project_details()
         return self.context
 
-    def _widen_for(self, permission: Permission) -> bool:
+    def _widen_for(self, permission: Permission, visible: bool) -> bool:
         """Load the lazy grants that could change a refusal of ``permission``."""
         if isinstance(permission, OrgPermission):
             return self._load_org_details()
         if isinstance(permission, WorkspacePermission):
-            # org access only decides whether a non-member sees the workspace listed
-            if active_workspace_grant(self.context) is not None:
+            # org access only decides whether a non-member sees the workspace listed:
+            # nothing to learn for a member, or when it is listed already (403)
+            if active_workspace_grant(self.context) is not None or visible:
                 return False
             return self._load_org_details()
         if isinstance(permission, ProjectPermission):
@@ -142,8 +184,7 @@ class Scope:
             return False
         self.org_details_loaded = True
         grant = self.context.org
-        member = self.org_member
-        if grant is None or member is None or grant.role is OrgRole.OWNER:
+        if grant is None or self.org_id is None or grant.role is OrgRole.OWNER:
             return False
         if not grant.is_active:
             return False
@@ -241,7 +282,21 @@ def _org_grant(member: Document | None) -> OrgGrant | None:
         status = OrgMemberStatus(str(member.get("status") or "ACTIVE").upper())
     except ValueError:
         status = OrgMemberStatus.SUSPENDED
-    return OrgGrant(role, status)
+    if member.get("org_keys") is None or role is OrgRole.OWNER:
+        return OrgGrant(role, status)
+    return OrgGrant(role, status,
+                    department_ids=frozenset(str(d) for d in member.get("department_ids") or ()),
+                    department_permissions=parse_permissions(OrgPermission,
+                                                             member.get("org_keys")))
+
+
+def _read_org_member(scope: Scope, org_id: str) -> OrgGrant | None:
+    """The org membership row; its key copies (if any) spare the lazy grant reads."""
+    scope.org_member = _member(scope.store, "organization_members", organization_id=org_id,
+                               user_id=scope.context.actor.user_id)
+    if scope.org_member is not None and scope.org_member.get("org_keys") is not None:
+        scope.org_details_loaded = True
+    return _org_grant(scope.org_member)
 
 
 def _workspace_grant(member: Document | None) -> WorkspaceGrant | None:
@@ -300,6 +355,45 @@ def _member(store: DocumentStore, collection: str, **where: Any) -> Document | N
 
 # --- loading -------------------------------------------------------------------------------
 
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+def _copied_org(row: Document | None) -> tuple[str | None, OrgGrant | None] | None:
+    """(org id, grant) from a workspace membership's copy; None when nothing is copied."""
+    if row is None or row.get("org_role") is None:
+        return None
+    org_id = _text(row.get("organization_id"))
+    if row.get("org_role") == NONE or org_id is None:
+        return org_id, None
+    return org_id, _org_grant({"role": row.get("org_role"), "status": row.get("org_status")})
+
+
+def _fill_copy(store: DocumentStore, scope: Scope, org_id: str | None) -> None:
+    """Store the workspace's organization on the space/project read without one (once)."""
+    target = scope.project or scope.space
+    if org_id is None or target is None:
+        return
+    collection = "projects" if scope.project is not None else "spaces"
+    try:
+        store.update(collection, str(target["$id"]), {"organization_id": org_id})
+    except StorageError:  # a copy is an optimisation: never fail a page for it
+        return
+    target["organization_id"] = org_id
+
+
+def _check_open(scope: Scope) -> None:
+    """A workspace of an organization scheduled for deletion is closed: only the org's
+    OWNER may know it exists (and is shown the restore notice by the guards)."""
+    workspace = scope.workspace
+    if workspace is None or not workspace.get("org_deleted_at"):
+        return
+    scope.org_closed_at = workspace["org_deleted_at"]
+    org = active_org_grant(scope.context)
+    if org is None or org.role is not OrgRole.OWNER:
+        raise NotVisible("workspaces")
+
+
 def load_scope(
     store: DocumentStore,
     user: Document,
@@ -308,11 +402,20 @@ def load_scope(
     workspace_id: str | None = None,
     space_id: str | None = None,
     project_id: str | None = None,
+    defer_workspace: bool = False,
+    use_copies: bool = True,
 ) -> Scope:
     """Read the resource chain and the memberships; raise ``NotVisible`` for a missing
-    resource or ids that do not belong together (a project of another workspace)."""
+    resource or ids that do not belong together (a project of another workspace).
+
+    ``defer_workspace``: for a space or project, leave the workspace document unread
+    (``Scope.load_workspace`` reads and cross-checks it once the decision is made).
+    ``use_copies=False`` ignores the copies of ``webapp.authz.mirrors``."""
     user_id = str(user["$id"])
     scope = Scope(store, user, AccessContext(Actor(user_id, bool(user.get("is_platform_admin")))))
+    scope.ids = {"org_id": org_id, "workspace_id": workspace_id, "space_id": space_id,
+                 "project_id": project_id}
+    copied_org: str | None = None  # the space's/project's copy of its organization
     if project_id is not None:
         scope.project = _find(store, "projects", project_id)
         if space_id is not None and scope.project.get("space_id") != space_id:
@@ -320,48 +423,82 @@ def load_scope(
         if workspace_id is not None and scope.project.get("workspace_id") != workspace_id:
             raise NotVisible("projects")
         workspace_id = str(scope.project.get("workspace_id") or "")
+        copied_org = _text(scope.project.get("organization_id"))
     elif space_id is not None:
         scope.space = _find(store, "spaces", space_id)
         if workspace_id is not None and scope.space.get("workspace_id") != workspace_id:
             raise NotVisible("spaces")
         workspace_id = str(scope.space.get("workspace_id") or "")
-    personal = False
-    if workspace_id is not None:
-        scope.workspace = _find(store, "workspaces", workspace_id)
-        ws_org = scope.workspace.get("organization_id")
-        personal = not ws_org or scope.workspace.get("account_type") == "personal"
-        if org_id is not None and ws_org != org_id:
-            raise NotVisible("workspaces")
-        org_id = None if personal else str(ws_org)
-    elif org_id is not None:
-        scope.organization = _find(store, "organizations", org_id)
-        if scope.organization.get("deleted_at") is not None:
-            raise NotVisible("organizations")
-    scope.org_id = org_id
+        copied_org = _text(scope.space.get("organization_id"))
+    if workspace_id is None:
+        if org_id is not None:
+            scope.organization = _find(store, "organizations", org_id)
+            if scope.organization.get("deleted_at") is not None:
+                raise NotVisible("organizations")
+            scope.org_id = org_id
+            scope.context = replace(scope.context, org=_read_org_member(scope, org_id))
+        return scope
+    _load_workspace_layer(scope, workspace_id, copied_org, org_id,
+                          read_workspace=not defer_workspace or (scope.project is None
+                                                                 and scope.space is None),
+                          use_copies=use_copies)
+    _load_inner_layer(scope)
+    if not defer_workspace:
+        scope.load_workspace()
+    return scope
 
-    context = replace(scope.context, personal_workspace=personal)
-    if org_id is not None:
-        scope.org_member = _member(store, "organization_members",
-                                   organization_id=org_id, user_id=user_id)
-        context = replace(context, org=_org_grant(scope.org_member))
+
+def _load_workspace_layer(scope: Scope, workspace_id: str, copied_org: str | None,
+                          url_org_id: str | None, *, read_workspace: bool,
+                          use_copies: bool) -> None:
+    """The workspace membership and, from its copy or the source row, the org membership."""
+    store, user_id = scope.store, scope.context.actor.user_id
+    scope.workspace_id = workspace_id
+    if read_workspace or not workspace_id:
+        scope.workspace = _find(store, "workspaces", workspace_id)
+    row = _member(store, "workspace_members", workspace_id=workspace_id, user_id=user_id)
+    scope.workspace_member = row
+    copy = _copied_org(row) if use_copies else None
     if scope.workspace is not None:
-        org = active_org_grant(context)
-        if org is None or org.role is not OrgRole.OWNER:
-            scope.workspace_member = _member(store, "workspace_members",
-                                             workspace_id=workspace_id, user_id=user_id)
-            context = replace(context, workspace=_workspace_grant(scope.workspace_member))
+        ws_org = workspace_org_id(scope.workspace)
+    elif copy is not None and copied_org in (None, copy[0]):
+        ws_org = copy[0]
+    elif copied_org is not None and use_copies:
+        ws_org = copied_org
+    else:  # nothing copied yet: the workspace says
+        scope.workspace = _find(store, "workspaces", workspace_id)
+        ws_org = workspace_org_id(scope.workspace)
+        if use_copies:
+            _fill_copy(store, scope, ws_org)
+    if url_org_id is not None and ws_org != url_org_id:
+        raise NotVisible("workspaces")
+    scope.org_id = ws_org
+    context = replace(scope.context, personal_workspace=ws_org is None,
+                      workspace=_workspace_grant(row))
+    if ws_org is not None:
+        if copy is not None and copy[0] == ws_org:
+            context = replace(context, org=copy[1])
+        else:
+            context = replace(context, org=_read_org_member(scope, ws_org))
+    scope.context = context
+    _check_open(scope)
+
+
+def _load_inner_layer(scope: Scope) -> None:
+    """The space or project membership, when it can change a decision."""
+    store, user_id = scope.store, scope.context.actor.user_id
+    context = scope.context
     if scope.space is not None:
         context = replace(context, space_visibility=_visibility(scope.space))
         if _needs_layer_membership(context):
             scope.space_member = _member(store, "space_members",
-                                         space_id=space_id, user_id=user_id)
+                                         space_id=str(scope.space["$id"]), user_id=user_id)
             context = replace(context, space=_space_grant(scope.space_member))
     if scope.project is not None and _needs_layer_membership(context):
         scope.project_member = _member(store, "project_members",
-                                       project_id=project_id, user_id=user_id)
+                                       project_id=str(scope.project["$id"]), user_id=user_id)
         context = replace(context, project=_project_grant(scope.project_member))
     scope.context = context
-    return scope
 
 
 def _needs_layer_membership(context: AccessContext) -> bool:
@@ -390,9 +527,7 @@ def load_context(
     named or the actor is not an active member of the workspace, and a project member's
     role document, team and direct grants. (Org keys of a workspace member asked about a
     workspace are not loaded: name the org to decide org keys.) Raises ``NotVisible`` when
-    a named resource is missing or the ids do not belong together.
-
-    A workspace member's context costs 3 store calls; see the module docstring."""
+    a named resource is missing or the ids do not belong together."""
     scope = load_scope(store, user, org_id=org_id, workspace_id=workspace_id,
                        space_id=space_id, project_id=project_id)
     if org_id is not None or active_workspace_grant(scope.context) is None:

@@ -14,11 +14,15 @@ Rules (SYSTEM.md section 3) and the choices made where it is silent:
   (403 ``org_membership_inactive``) but hold nothing; non-members get 404.
 * Org OWNER bypasses every check in its org: all org keys, every workspace (synthetic
   WS_ADMIN), every space (as Master), project (PROJECT_OWNER) and program.
-* Other org roles hold no implicit org keys: their org keys are the union of their
-  departments' keys and their direct grants (``org_member_permissions``; the reference's
-  resolver ignored those, Keel counts them because the grant endpoints exist).
-  "Org access" (being allowed to *list* the org's workspaces) means belonging to at least
-  one department or holding at least one org key.
+* Org ADMIN implicitly holds ``ORG_ADMIN_PERMISSIONS`` (members, departments, workspace
+  create/assign, audit and security views; not billing, compliance or org settings, which
+  stay with owners). Keel departs from the reference here (where an ADMIN without a
+  department held nothing): an administrator who cannot administer is a trap. MODERATOR
+  and MEMBER hold no implicit org keys. For every non-owner, departments' keys and direct
+  grants (``org_member_permissions``; the reference's resolver ignored those, Keel counts
+  them because the grant endpoints exist) only widen. "Org access" (being allowed to
+  *list* the org's workspaces) means belonging to at least one department or holding at
+  least one org key.
 * Org ADMIN/MODERATOR are PROJECT_OWNER of every project of the org's workspaces (and
   administer every program), even without workspace membership, as in the reference;
   they get no implicit workspace or space rights.
@@ -64,6 +68,7 @@ from webapp.authz.context import (
     WorkspaceGrant,
 )
 from webapp.authz.roles import (
+    ORG_ROLE_PERMISSIONS,
     PROGRAM_ROLE_PERMISSIONS,
     PROJECT_ROLE_PERMISSIONS,
     SPACE_ROLE_PERMISSIONS,
@@ -158,12 +163,14 @@ def active_workspace_grant(context: AccessContext) -> WorkspaceGrant | None:
 
 
 def effective_org_permissions(grant: OrgGrant | None) -> frozenset[OrgPermission]:
-    """OWNER: every key. Others: departments | direct grants. Inactive or none: nothing."""
+    """OWNER: every key. Others: the role's implicit keys (ADMIN) | departments | direct
+    grants. Inactive or none: nothing."""
     if grant is None or not grant.is_active:
         return frozenset()
     if grant.role is OrgRole.OWNER:
         return frozenset(OrgPermission)
-    return grant.department_permissions | grant.direct_permissions
+    return (ORG_ROLE_PERMISSIONS[grant.role] | grant.department_permissions
+            | grant.direct_permissions)
 
 
 def has_org_access(grant: OrgGrant | None) -> bool:
@@ -225,8 +232,9 @@ def _org_layer(context: AccessContext) -> _Access[OrgPermission]:
         return _Access(True, Reason.ORG_MEMBERSHIP_INACTIVE)
     if grant.role is OrgRole.OWNER:
         return _Access(True, Reason.MISSING_PERMISSION, frozenset(OrgPermission), Reason.ORG_OWNER)
-    return _Access(True, Reason.MISSING_PERMISSION,
-                   by_grant=grant.department_permissions | grant.direct_permissions)
+    by_role = ORG_ROLE_PERMISSIONS[grant.role]
+    return _Access(True, Reason.MISSING_PERMISSION, by_role, Reason.ORG_ROLE,
+                   (grant.department_permissions | grant.direct_permissions) - by_role)
 
 
 def _workspace_layer(context: AccessContext) -> _Access[WorkspacePermission]:

@@ -266,9 +266,18 @@ class SpaceVisibility(StrEnum):
 
 # --- default permission sets -------------------------------------------------------------
 
+_O = OrgPermission
+ORG_ADMIN_PERMISSIONS: frozenset[OrgPermission] = frozenset({
+    _O.MEMBERS_VIEW, _O.MEMBERS_MANAGE, _O.DEPARTMENTS_MANAGE, _O.WORKSPACE_CREATE,
+    _O.WORKSPACE_ASSIGN, _O.AUDIT_VIEW, _O.SECURITY_VIEW,
+})
+"""What an org ADMIN holds without any department: people, departments, workspaces and
+the audit/security views. Billing, compliance and the organization's settings (rename,
+delete, transfer) stay with OWNERs unless a department or direct grant adds them."""
+
 ORG_ROLE_PERMISSIONS: dict[OrgRole, frozenset[OrgPermission]] = {
     OrgRole.OWNER: frozenset(OrgPermission),
-    OrgRole.ADMIN: frozenset(),
+    OrgRole.ADMIN: ORG_ADMIN_PERMISSIONS,
     OrgRole.MODERATOR: frozenset(),
     OrgRole.MEMBER: frozenset(),
 }

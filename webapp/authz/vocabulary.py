@@ -50,7 +50,8 @@ class OrgPermissionCategory(StrEnum):
 
 
 class OrgPermission(StrEnum):
-    """Organization keys. Non-owners get them only from departments and direct grants."""
+    """Organization keys: all for OWNERs, a fixed set for ADMINs (``ORG_ADMIN_PERMISSIONS``);
+    departments and direct grants widen what a non-owner holds."""
 
     BILLING_VIEW = "org.billing.view"
     BILLING_MANAGE = "org.billing.manage"

@@ -5,6 +5,7 @@
     db status                     applied vs declared schema version, pending steps
     worker [--burst] [QUEUE...]   same as ``python -m jobs.worker``
     scheduler [--burst]           same as ``python -m jobs.scheduler``
+    seed-demo [--items N] ...     a demo organization with N work items (webapp.cli.seed)
 
 Failures print a one-line reason to stderr and exit non-zero.
 """
@@ -16,6 +17,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from webapp.cli.appwrite import appwrite as appwrite_commands
+from webapp.cli.seed import seed_demo_command
 from webapp.extensions import runtime
 from webapp.storage.errors import StorageError
 
@@ -44,6 +46,10 @@ def db_upgrade() -> None:
     store = runtime().store
     try:
         applied = store.migrate()
+        if 3 in applied:
+            from webapp.authz.mirrors import backfill
+
+            click.echo(f"v3 access copies filled in: {backfill(store)} rows")
         version = store.schema_version()
     except StorageError as exc:
         raise click.ClickException(f"migration failed: {exc}") from None
@@ -106,3 +112,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(scheduler)
     app.cli.add_command(appwrite_commands)
+    app.cli.add_command(seed_demo_command)

@@ -15,8 +15,13 @@ FEATURES: list[str] = [
     "webapp.features.workspaces",
     "webapp.features.spaces",
     "webapp.features.projects",
+    "webapp.features.fields",
+    "webapp.features.items",
+    "webapp.features.board",
     "webapp.features.onboarding",
     "webapp.features.account",
+    "webapp.features.workflows",
+    "webapp.features.table",
 ]
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     # account adds its routes to the blueprint
-    from . import account, lifecycle_routes, routes  # noqa: F401
+    from . import account, legal, lifecycle_routes, routes  # noqa: F401
     from .devices import describe_user_agent
     from .sessions import StoreSessionInterface
 

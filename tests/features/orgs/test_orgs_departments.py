@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from webapp.authz.roles import ORG_ADMIN_PERMISSIONS
+from webapp.authz.vocabulary import OrgPermission
 from webapp.features.orgs import departments
 from webapp.features.orgs.errors import FieldErrors, Refused
 from webapp.storage.query import Query
@@ -70,8 +72,42 @@ def test_deleting_a_department_moves_its_children_up(store, owner, org):
     assert store.count("org_member_departments") == 0
 
 
+def test_admins_hold_their_role_keys_and_departments_widen_them(store, owner, org):
+    admin = add_member(store, org, owner, "admin@example.com", "ADMIN")
+    held = departments.member_permissions(store, org["$id"], admin["user_id"])
+    assert held == ORG_ADMIN_PERMISSIONS
+    assert OrgPermission.BILLING_MANAGE not in held
+    finance = departments.create_department(store, acting(owner), org["$id"], name="Finance",
+                                            permissions=["org.billing.view"])
+    departments.add_department_member(store, acting(owner), org["$id"], finance["$id"],
+                                      admin["$id"])
+    assert OrgPermission.BILLING_VIEW in departments.member_permissions(
+        store, org["$id"], admin["user_id"])
+
+
+def test_joining_a_department_needs_its_keys(store, owner, org):
+    """An admin manages departments but cannot hand anyone (themselves included) a key
+    they do not hold by adding them to a department that carries it."""
+    admin = add_member(store, org, owner, "admin@example.com", "ADMIN")
+    carol = add_member(store, org, owner, "carol@example.com")
+    billing = departments.create_department(store, acting(owner), org["$id"], name="Billing",
+                                            permissions=["org.billing.manage"])
+    people = departments.create_department(store, acting(owner), org["$id"], name="People",
+                                           permissions=["org.members.view"])
+    as_admin = acting(store.get("users", admin["user_id"]))
+    for who in (admin, carol):
+        with pytest.raises(Refused) as refused:
+            departments.add_department_member(store, as_admin, org["$id"], billing["$id"],
+                                              who["$id"])
+        assert refused.value.code == "PERMISSION_ESCALATION"
+        assert "Manage Billing" in refused.value.message
+    assert store.count("org_member_departments") == 0
+    departments.add_department_member(store, as_admin, org["$id"], people["$id"], carol["$id"])
+    assert store.count("org_member_departments") == 1
+
+
 def test_members_get_keys_only_through_departments_and_grants(store, owner, org):
-    bob = add_member(store, org, owner, "bob@example.com", "ADMIN")
+    bob = add_member(store, org, owner, "bob@example.com", "MODERATOR")
     assert departments.member_permissions(store, org["$id"], bob["user_id"]) == frozenset()
     dept = departments.create_department(store, acting(owner), org["$id"], name="People",
                                          permissions=["org.members.view",

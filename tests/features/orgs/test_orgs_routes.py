@@ -58,8 +58,18 @@ def test_anonymous_and_outsiders(app, store, owner, org):
     assert client.get(url(org, "/general")).status_code == 404
 
 
+def test_an_admin_without_departments_manages_people_but_not_the_org(app, store, owner, org):
+    admin = add_member(store, org, owner, "admin@example.com", "ADMIN")
+    client = client_for(app, store.get("users", admin["user_id"]))
+    for tab in ("/members", "/departments", "/audit", "/security"):
+        assert client.get(url(org, tab)).status_code == 200, tab
+    general = client.get(url(org, "/general"))
+    assert general.status_code == 403
+    assert "Add a member" in text(client.get(url(org, "/members")))
+
+
 def test_a_member_without_departments_sees_no_tabs(app, store, owner, org):
-    bob = add_member(store, org, owner, "bob@example.com", "ADMIN")
+    bob = add_member(store, org, owner, "bob@example.com", "MODERATOR")
     client = client_for(app, store.get("users", bob["user_id"]))
     assert client.get(url(org, "/members")).status_code == 403
     assert client.get(url(org, "/general")).status_code == 403

@@ -17,8 +17,11 @@ def test_personal_limit_page_and_refusal(client, store, alice):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Home base" in html and "No projects yet" in html
-    again = client.get("/workspaces/new").get_data(as_text=True)
-    assert "Upgrade to Organization to create more." in again
+    again = client.get("/workspaces/new")
+    assert again.status_code == 403  # may not create: the page explains the upgrade
+    assert "Upgrade to Organization to create more." in again.get_data(as_text=True)
+    assert 'button--primary" href="/workspaces/new"' not in client.get(
+        "/workspaces").get_data(as_text=True)
     refused = post(client, f"/w/{ws['$id']}", "/workspaces/new", {"name": "Second"})
     assert refused.status_code == 403
     assert store.count("workspaces") == 1
@@ -216,9 +219,13 @@ def test_org_member_without_permission_cannot_create(client, store, owner, bob, 
     service.add_member_from_org(store, acting(owner), org_ws["$id"], bob_member["$id"],
                                 "WS_EDITOR")
     login_as(client, bob)
-    page = client.get("/workspaces/new").get_data(as_text=True)
-    assert "Create Workspaces permission" in page
-    response = post(client, "/workspaces/new", "/workspaces/new", {"name": "Mine"})
+    page = client.get("/workspaces/new")
+    assert page.status_code == 403
+    html = page.get_data(as_text=True)
+    assert "Create Workspaces permission" in html and 'action="/workspaces/new"' not in html
+    assert 'button--primary" href="/workspaces/new"' not in client.get(
+        "/workspaces").get_data(as_text=True)
+    response = post(client, "/workspaces", "/workspaces/new", {"name": "Mine"})
     assert response.status_code == 403
     assert store.count("workspaces") == 1
 

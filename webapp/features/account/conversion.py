@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from webapp.audit import Acting, record
+from webapp.authz.mirrors import forget_workspaces, sync_org_member
 from webapp.features.orgs.service import clean_name, clean_size, create_organization
 from webapp.identity.lifecycle import invalidate_many, primary_membership
 from webapp.storage.base import Document, DocumentStore
@@ -85,6 +86,8 @@ def convert_to_organization(
                     Query.equal("user_id", user_id),
                 ], {"org_member_id": member["$id"]})
             moved.append(workspace["$id"])
+        forget_workspaces(store, moved)  # the access copies describe a personal workspace
+        sync_org_member(store, org["$id"], user_id)
         store.update("users", user_id, {
             "account_type": "ORG",
             "primary_organization_id": org["$id"],

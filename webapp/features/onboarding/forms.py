@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from .service import ORG_SIZES
 
@@ -18,7 +19,7 @@ class SizeField(StringField):
 
 class AccountTypeForm(FlaskForm):
     account_type = RadioField("How will you use Keel?", choices=[
-        ("PERSONAL", "Personal"), ("ORG", "Organization"),
+        SelectChoice("PERSONAL", "Personal"), SelectChoice("ORG", "Organization"),
     ], validate_choice=False)
 
 

@@ -51,7 +51,15 @@ def _page(status: int = 200, error: str | None = None, **forms: Any) -> Response
         skip_form=ActionForm(),
         org_name=_org_name(resolution.organization_id),
         account_type=g.user.get("account_type"),
+        deleted_orgs=_deleted_orgs(),
     )
+
+
+def _deleted_orgs() -> list[dict[str, Any]]:
+    """Organizations this owner deleted and may still restore (shown above the steps)."""
+    from webapp.features.orgs.deletion import deleted_organizations_of
+
+    return deleted_organizations_of(runtime().store, g.user["$id"])
 
 
 def _after_workspace(workspace: dict[str, Any]) -> Response:

@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from webapp.audit import Acting, record
 from webapp.authz.invariants import check_role_assignment
+from webapp.authz.mirrors import sync_org_member
 from webapp.authz.roles import OrgMemberStatus
 from webapp.identity.errors import TokenInvalid
 from webapp.identity.security import hash_password, password_problem
@@ -130,9 +131,12 @@ def add_member_account(
                 "email": address,
                 "invited_at": now,
                 "invited_by": acting.user_id,
+                "department_ids": [], "org_keys": [],  # access copies (authz.mirrors)
             })
         except Conflict:
             raise FieldErrors({"email": "This person is already a member."}) from None
+        if not created:  # an existing account may keep rows in the org's workspaces
+            sync_org_member(store, org_id, user["$id"])
         store.increment("organizations", org_id, "member_count", 1)
         record(store, acting, "member_added", "organization_member", member["$id"],
                resource_name=member["name"], organization_id=org_id,
@@ -190,6 +194,7 @@ def _activate(store: DocumentStore, acting: Acting, user_id: str) -> list[Docume
             "status": OrgMemberStatus.ACTIVE.value, "must_reset_password": False,
             "joined_at": now,
         })
+        sync_org_member(store, member["organization_id"], user_id)
         record(store, acting, "member_activated", "organization_member", member["$id"],
                resource_name=member.get("name"), organization_id=member["organization_id"],
                changes={"status": [member["status"], updated["status"]]},

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from webapp.audit import Acting, record
+from webapp.authz.mirrors import mark_org_deleted
 from webapp.storage.base import Document, DocumentStore
 from webapp.storage.query import Query
 
@@ -59,6 +60,7 @@ def delete_organization(
         updated = store.update("organizations", org_id, {
             "deleted_at": now, "deleted_by": acting.user_id, "billing_frozen_at": now,
         })
+        mark_org_deleted(store, org_id, now)  # its workspaces close (owners: a notice)
         record(store, acting, "organization_deleted", "organization", org_id,
                resource_name=org["name"], organization_id=org_id,
                changes={"deleted_at": [None, now.isoformat()]},
@@ -83,6 +85,7 @@ def restore_organization(
         updated = store.update("organizations", org_id, {
             "deleted_at": None, "deleted_by": None, "billing_frozen_at": None,
         })
+        mark_org_deleted(store, org_id, None)
         record(store, acting, "organization_restored", "organization", org_id,
                resource_name=org["name"], organization_id=org_id,
                changes={"deleted_at": [deleted_at.isoformat(), None]})

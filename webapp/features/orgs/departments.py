@@ -1,10 +1,12 @@
 """Departments: nested groups of org members that carry org permission keys, plus the
 per-member direct grants (SYSTEM.md sections 3.1 and 4.22).
 
-Non-owners hold org keys only through the departments they belong to (directly: a
-sub-department does not inherit its parent's keys) and their direct grants. Keys are
-granted only by someone who holds them (``check_grantable``), so holding
-``org.departments.manage`` is not a way to mint other keys; direct grants are OWNER-only.
+Non-owners hold org keys through their role (ADMIN: ``ORG_ADMIN_PERMISSIONS``), the
+departments they belong to (directly: a sub-department does not inherit its parent's
+keys) and their direct grants. Keys are granted only by someone who holds them
+(``check_grantable``), both when a department's keys change and when someone joins a
+department, so holding ``org.departments.manage`` is not a way to mint other keys;
+direct grants are OWNER-only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 
 from webapp.audit import Acting, diff, record
 from webapp.authz.invariants import check_grantable
-from webapp.authz.roles import OrgMemberStatus, OrgRole
+from webapp.authz.mirrors import sync_member_keys
+from webapp.authz.roles import ORG_ROLE_PERMISSIONS, OrgMemberStatus, OrgRole
 from webapp.authz.vocabulary import OrgPermission
 from webapp.storage.base import Document, DocumentStore
 from webapp.storage.errors import Conflict
@@ -73,14 +76,16 @@ def department_members(store: DocumentStore, org_id: str, department_id: str
 
 def member_permissions(store: DocumentStore, org_id: str, user_id: str | None
                        ) -> frozenset[OrgPermission]:
-    """The org keys a user holds: every key for an active OWNER, else departments | grants."""
+    """The org keys a user holds: every key for an active OWNER, else the role's implicit
+    keys (ADMIN) | departments | direct grants."""
     member = store.first("organization_members", [
         Query.equal("organization_id", org_id), Query.equal("user_id", user_id or "")])
     if member is None or member.get("status") != OrgMemberStatus.ACTIVE.value:
         return frozenset()
     if member.get("role") == OrgRole.OWNER.stored:
         return frozenset(OrgPermission)
-    keys: set[str] = set()
+    role = OrgRole.parse_or_none(member.get("role")) or OrgRole.MEMBER
+    keys: set[str] = {k.value for k in ORG_ROLE_PERMISSIONS[role]}
     links = store.list("org_member_departments", [
         Query.equal("member_id", member["$id"]), Query.limit(MAX_DEPARTMENTS)])
     for dept in store.get_many("departments", [link["department_id"] for link in links]).values():
@@ -149,6 +154,19 @@ def _check_grantable(store: DocumentStore, org_id: str, acting: Acting,
         raise Refused("PERMISSION_ESCALATION", status=403)
 
 
+def _check_joinable(store: DocumentStore, org_id: str, acting: Acting, dept: Document) -> None:
+    """Joining a department hands over its keys: only someone holding them may add people."""
+    held = member_permissions(store, org_id, acting.user_id)
+    keys = [OrgPermission(k) for k in dept.get("permissions") or []
+            if k in OrgPermission._value2member_map_]
+    missing = sorted(k.label for k in keys if k not in held)
+    if missing:
+        raise Refused("PERMISSION_ESCALATION", (
+            f"“{dept['name']}” grants {', '.join(missing)}, which you do not hold yourself. "
+            "Only someone who holds every key of a department can add people to it; "
+            "ask an owner."), status=403)
+
+
 # -- writing -------------------------------------------------------------------------------
 def create_department(store: DocumentStore, acting: Acting, org_id: str,
                       **values: Any) -> Document:
@@ -201,6 +219,7 @@ def delete_department(store: DocumentStore, acting: Acting, org_id: str,
         store.delete_where("org_member_departments", [Query.equal("department_id",
                                                                   department_id)])
         store.delete("departments", department_id)
+        sync_member_keys(store, org_id, [link["member_id"] for link in links])
         record(store, acting, "department_deleted", "department", department_id,
                resource_name=dept["name"], organization_id=org_id,
                changes={"name": [dept["name"], None]},
@@ -220,6 +239,7 @@ def set_department_permissions(store: DocumentStore, acting: Acting, org_id: str
                                                   Query.limit(MAX_MEMBERSHIPS)])
     with store.transaction():
         updated = store.update("departments", department_id, {"permissions": chosen})
+        sync_member_keys(store, org_id, [link["member_id"] for link in links])
         record(store, acting, "department_permissions_changed", "department", department_id,
                resource_name=dept["name"], organization_id=org_id,
                changes={"permissions": [before, chosen]})
@@ -231,12 +251,14 @@ def add_department_member(store: DocumentStore, acting: Acting, org_id: str,
                           department_id: str, member_id: str) -> Document:
     dept = get_department(store, org_id, department_id)
     member = get_member(store, org_id, member_id)
+    _check_joinable(store, org_id, acting, dept)
     try:
         with store.transaction():
             link = store.create("org_member_departments", {
                 "organization_id": org_id, "member_id": member_id,
                 "user_id": member["user_id"], "department_id": department_id})
             store.increment("departments", department_id, "member_count", 1)
+            sync_member_keys(store, org_id, [member_id])
             record(store, acting, "department_member_added", "department", department_id,
                    resource_name=dept["name"], organization_id=org_id,
                    metadata={"member_id": member_id, "member": member.get("name")})
@@ -256,6 +278,7 @@ def remove_department_member(store: DocumentStore, acting: Acting, org_id: str,
         if not removed:
             return
         store.increment("departments", department_id, "member_count", -1)
+        sync_member_keys(store, org_id, [member_id])
         record(store, acting, "department_member_removed", "department", department_id,
                resource_name=dept["name"], organization_id=org_id,
                metadata={"member_id": member_id, "member": member.get("name")})
@@ -281,6 +304,7 @@ def set_member_permissions(store: DocumentStore, acting: Acting, org_id: str, me
         else:
             store.update("org_member_permissions", row["$id"],
                          {"permissions": chosen, "granted_by": acting.user_id})
+        sync_member_keys(store, org_id, [member_id])
         record(store, acting, "member_permissions_changed", "organization_member", member_id,
                resource_name=member.get("name"), organization_id=org_id,
                changes={"permissions": [before, chosen]})

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -15,6 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.identity.forms import ActionForm, attach_errors
@@ -25,10 +28,15 @@ from .members import ROLE_CHOICES
 __all__ = [
     "ActionForm", "AddMemberForm", "BulkForm", "DeleteOrgForm", "DepartmentForm",
     "GeneralForm", "ImportForm", "PermissionsForm", "RoleForm", "SetPasswordForm",
-    "attach_errors",
+    "attach_errors", "options",
 ]
 
-ROLE_SELECT = [(r, r.title()) for r in ROLE_CHOICES]
+def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (wtforms deprecates tuple choices)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+ROLE_SELECT = options((r, r.title()) for r in ROLE_CHOICES)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -54,8 +62,8 @@ class RoleForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    action = SelectField("With selected", choices=[("role", "Change role"),
-                                                   ("remove", "Remove")])
+    action = SelectField("With selected", choices=options([("role", "Change role"),
+                                                           ("remove", "Remove")]))
     role = SelectField("New role", choices=ROLE_SELECT, default="MEMBER", validate_choice=False)
     member_ids = SelectMultipleField("Members", choices=[], validate_choice=False)
     confirm = HiddenField()
@@ -69,9 +77,9 @@ class ImportForm(FlaskForm):
 class DepartmentForm(FlaskForm):
     name = StringField("Name")
     description = TextAreaField("Description")
-    color = SelectField("Colour", choices=[("", "None")] + [(c, c.title()) for c in COLORS],
-                        validate_choice=False)
-    parent_department_id = SelectField("Inside", choices=[("", "— top level —")],
+    color = SelectField("Colour", validate_choice=False,
+                        choices=options([("", "None"), *((c, c.title()) for c in COLORS)]))
+    parent_department_id = SelectField("Inside", choices=options([("", "— top level —")]),
                                        validate_choice=False)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from webapp.audit import Acting, record
 from webapp.authz.invariants import check_keeps_an_owner, check_role_assignment
+from webapp.authz.mirrors import sync_org_member
 from webapp.authz.roles import OrgMemberStatus, OrgRole
 from webapp.storage.base import Document, DocumentList, DocumentStore
 from webapp.storage.errors import NotFound
@@ -138,6 +139,7 @@ def change_role(
         return member
     with store.transaction():
         updated = store.update("organization_members", member_id, {"role": new.stored})
+        sync_org_member(store, org_id, member["user_id"])
         _refresh_owner_id(store, org_id)
         record(store, acting, "member_role_changed", "organization_member", member_id,
                resource_name=member.get("name") or member.get("email"),
@@ -177,6 +179,7 @@ def _remove(store: DocumentStore, acting: Acting, org_id: str, member: Document)
                 {"status": "DELETED", "deleted_at": now, "deleted_by": acting.user_id},
             )
         store.delete("organization_members", member_id)
+        sync_org_member(store, org_id, user_id)
         store.increment("organizations", org_id, "member_count", -1)
         _refresh_owner_id(store, org_id)
         user = store.find("users", user_id)

@@ -12,7 +12,7 @@ from webapp.authz.vocabulary import OrgPermission
 
 from . import departments, members
 from .errors import FieldErrors, Refused
-from .forms import ActionForm, DepartmentForm, PermissionsForm, attach_errors
+from .forms import ActionForm, DepartmentForm, PermissionsForm, attach_errors, options
 from .routes import acting, bp, page, store
 
 P = OrgPermission
@@ -24,7 +24,7 @@ def _parent_choices(form: DepartmentForm, tree: list[dict[str, Any]],
     for dept in tree:
         if dept["$id"] != exclude:
             choices.append((dept["$id"], "\u2003" * dept["depth"] + dept["name"]))
-    form.parent_department_id.choices = choices
+    form.parent_department_id.choices = options(choices)
 
 
 def _values(form: DepartmentForm) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def _department_page(org_id: str, dept: dict[str, Any], *, status: int = 200,
     _parent_choices(form, tree, exclude=dept["$id"])
     if perm_form is None:
         perm_form = PermissionsForm(data={"permissions": dept.get("permissions") or []})
-    perm_form.permissions.choices = [(p.value, p.label) for p in OrgPermission]
+    perm_form.permissions.choices = options((p.value, p.label) for p in OrgPermission)
     in_dept = departments.department_members(store(), org_id, dept["$id"])
     inside = {m["$id"] for m in in_dept}
     everyone = members.list_members(store(), org_id, limit=500).documents
@@ -104,7 +104,7 @@ def department(org_id: str, department_id: str) -> Response:
     if request.method == "GET":
         return _department_page(org_id, dept)
     form = DepartmentForm()
-    form.parent_department_id.choices = [("", "")]
+    form.parent_department_id.choices = options([("", "")])
     if form.validate_on_submit():
         try:
             departments.update_department(store(), acting(), org_id, department_id,
@@ -124,7 +124,7 @@ def department(org_id: str, department_id: str) -> Response:
 def department_permissions(org_id: str, department_id: str) -> Response:
     dept = _load(org_id, department_id)
     form = PermissionsForm()
-    form.permissions.choices = [(p.value, p.label) for p in OrgPermission]
+    form.permissions.choices = options((p.value, p.label) for p in OrgPermission)
     if not form.validate_on_submit():
         return _department_page(org_id, dept, status=422, perm_form=form)
     try:
@@ -153,8 +153,10 @@ def department_add_member(org_id: str, department_id: str) -> Response:
     except FieldErrors as exc:
         return _department_page(org_id, dept, status=422, error=" ".join(exc.errors.values()))
     except Refused as exc:
-        return _department_page(org_id, dept, status=422 if exc.status == 404 else exc.status,
-                                error="Choose a member of this organization.")
+        if exc.status == 404:
+            return _department_page(org_id, dept, status=422,
+                                    error="Choose a member of this organization.")
+        return _department_page(org_id, dept, status=exc.status, error=exc.message)
     flash("Member added to the department.", "success")
     return redirect(url_for("orgs.department", org_id=org_id, department_id=department_id),
                     303)

@@ -24,6 +24,7 @@ from .forms import (
     PermissionsForm,
     RoleForm,
     attach_errors,
+    options,
 )
 from .routes import acting, bp, page, store
 from .service import active_owner_ids
@@ -218,7 +219,7 @@ def member_permissions(org_id: str, member_id: str) -> Response:
     if g.org_member.get("role") != "OWNER":
         abort(403, "Only an owner of the organization can grant permissions directly.")
     form = PermissionsForm()
-    form.permissions.choices = [(p.value, p.label) for p in OrgPermission]
+    form.permissions.choices = options((p.value, p.label) for p in OrgPermission)
     status = 200
     if form.validate_on_submit():
         try:

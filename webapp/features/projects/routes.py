@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 
 from webapp.audit.service import list_entries
 from webapp.authz.guards import project_required, workspace_required
@@ -12,6 +12,7 @@ from webapp.authz.policy import effective_project_permissions, effective_project
 from webapp.authz.roles import ProjectRole
 from webapp.authz.vocabulary import ProjectPermission as PP
 from webapp.authz.vocabulary import WorkspacePermission as WP
+from webapp.extensions import runtime
 from webapp.features.projects import access, service
 from webapp.features.projects.forms import (
     ActionForm,
@@ -23,11 +24,21 @@ from webapp.features.projects.forms import (
 from webapp.features.spaces.service import list_spaces
 from webapp.features.workspaces.errors import FieldErrors, Refused
 from webapp.features.workspaces.forms import options
+from webapp.features.workspaces.images import BUCKET, store_image
 from webapp.features.workspaces.members import list_members
 from webapp.features.workspaces.web import acting, allowed, attach_errors, refused, store
 from webapp.htmx import render
+from webapp.storage.query import Query
 
 bp = Blueprint("projects", __name__)
+
+
+def project_home(workspace_id: str, project_id: str) -> str:
+    """The project's board when the board feature is installed, else its members page."""
+    for endpoint in ("board.board", "board.index"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, workspace_id=workspace_id, project_id=project_id)
+    return url_for("projects.members", workspace_id=workspace_id, project_id=project_id)
 
 
 def actor_role() -> ProjectRole | None:
@@ -45,10 +56,23 @@ def _list_page(workspace_id: str, form: ProjectForm | None = None, status: int =
                          sees_private=allowed(WP.MANAGE_SETTINGS))
     form = form or ProjectForm(formdata=None)
     form.space_id.choices = options([("", "No space")] + [(s["$id"], s["name"]) for s in spaces])
+    form.workflow_id.choices = options([("", "Default for the space")] + [
+        (w["$id"], w["name"]) for w in _workflow_choices(workspace_id)])
     names = {s["$id"]: s["name"] for s in spaces}
+    counts = {p["$id"]: store().count("work_items", [Query.equal("project_id", p["$id"])])
+              for p in projects}
     return render("projects/index.html", "projects_list", status=status, workspace=g.workspace,
-                  projects=projects, form=form, space_names=names,
+                  projects=projects, form=form, space_names=names, item_counts=counts,
+                  homes={p["$id"]: project_home(workspace_id, p["$id"]) for p in projects},
                   can_create=allowed(WP.CREATE_PROJECTS))
+
+
+def _workflow_choices(workspace_id: str) -> list[dict[str, Any]]:
+    """Workspace- and space-scoped workflows a new project may use instead of the default."""
+    return list(store().list("workflows", [
+        Query.equal("workspace_id", workspace_id), Query.equal("scope", ["WORKSPACE", "SPACE"]),
+        Query.order_asc("name"), Query.limit(200),
+    ]))
 
 
 @bp.route("/w/<workspace_id>/projects")
@@ -62,17 +86,26 @@ def index(workspace_id: str) -> Any:
 def create(workspace_id: str) -> Any:
     form = ProjectForm()
     if form.validate_on_submit():
+        upload = form.image.data
+        data = upload.read() if upload and getattr(upload, "filename", "") else b""
+        image_id = None
         try:
+            if data:
+                image_id = store_image(runtime().files, data)
             project = service.create_project(
                 store(), acting(), workspace_id, creator_id=g.user["$id"],
                 name=form.name.data or "", key=form.key.data or "",
-                space_id=form.space_id.data or None, description=form.description.data)
+                space_id=form.space_id.data or None, description=form.description.data,
+                board_type=form.board_type.data or "SCRUM", start_date=form.start_date.data,
+                deadline=form.deadline.data, image_file_id=image_id,
+                workflow_id=form.workflow_id.data or None)
         except FieldErrors as exc:
+            if image_id:
+                runtime().files.delete(BUCKET, image_id)
             attach_errors(form, exc)
         else:
             flash(f"Project “{project['name']}” created.", "success")
-            return redirect(url_for(".members", workspace_id=workspace_id,
-                                    project_id=project["$id"]), 303)
+            return redirect(project_home(workspace_id, project["$id"]), 303)
     return _list_page(workspace_id, form, 422)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from webapp.audit import Acting, diff, record
 from webapp.authz.invariants import check_role_assignment
 from webapp.authz.roles import ProjectRole, default_project_role_documents
+from webapp.features.workflows.service import attach_default_workflow
 from webapp.features.workspaces.errors import FieldErrors, Refused
 from webapp.storage.base import Document, DocumentStore
 from webapp.storage.errors import Conflict
@@ -70,13 +71,26 @@ def seed_default_roles(store: DocumentStore, project: Document,
 def create_project(
     store: DocumentStore, acting: Acting, workspace_id: str, *, creator_id: str, name: str,
     key: str, space_id: str | None = None, description: str | None = None,
+    board_type: str = "SCRUM", start_date: Any = None, deadline: Any = None,
+    image_file_id: str | None = None, workflow_id: str | None = None,
 ) -> Document:
+    """Create a project with its default roles, its creator as owner and its workflow
+    (``attach_default_workflow`` honours the space's REQUIRE/SUGGEST/NONE inheritance)."""
+    from webapp.features.projects.settings import (
+        BOARD_TYPES,
+        check_choice,
+        check_dates,
+        check_name,
+        parse_day,
+    )
+
     errors: dict[str, str] = {}
-    clean_name = (name or "").strip()
-    if not clean_name:
-        errors["name"] = "Enter a name."
-    elif len(clean_name) > 128:
-        errors["name"] = "Use at most 128 characters."
+    clean_name = check_name(name, errors)
+    board = check_choice(board_type or "SCRUM", BOARD_TYPES, "board_type",
+                         "Choose Scrum, Kanban or Hybrid.", errors)
+    start = parse_day(start_date, "start_date", errors)
+    due = parse_day(deadline, "deadline", errors)
+    check_dates(start, due, errors)
     try:
         clean = clean_key(key)
     except FieldErrors as exc:
@@ -97,9 +111,13 @@ def create_project(
             project = store.create("projects", {
                 "workspace_id": workspace_id, "space_id": space_id or None, "name": clean_name,
                 "key": clean, "description": text or None, "created_by": creator_id,
+                "board_type": board, "start_date": start, "deadline": due,
+                "image_file_id": image_file_id, "status": ACTIVE,
+                "organization_id": workspace.get("organization_id"),
             })
         except Conflict:
             raise FieldErrors({"key": "Another project in this workspace uses this key."}) from None
+        project = _attach_workflow(store, acting, project, workflow_id)
         defaults = seed_default_roles(store, project, creator_id)
         store.create("project_members", {
             "project_id": project["$id"], "workspace_id": workspace_id, "user_id": creator_id,
@@ -109,8 +127,15 @@ def create_project(
         record(store, acting, "project_created", "project", project["$id"],
                resource_name=clean_name, organization_id=workspace.get("organization_id"),
                workspace_id=workspace_id, project_id=project["$id"],
-               changes=diff(None, project, ("name", "key", "space_id")))
+               changes=diff(None, project, ("name", "key", "space_id", "board_type",
+                                             "workflow_id")))
     return project
+
+
+def _attach_workflow(store: DocumentStore, acting: Acting, project: Document,
+                     chosen: str | None) -> Document:
+    attach_default_workflow(store, acting, project, chosen_workflow_id=chosen or None)
+    return store.get("projects", project["$id"])
 
 
 def list_projects(store: DocumentStore, workspace_id: str, user_id: str, *,

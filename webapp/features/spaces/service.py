@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from webapp.audit import Acting, diff, record
+from webapp.authz.mirrors import workspace_org_id
 from webapp.authz.roles import SpaceRole
 from webapp.features.workspaces.errors import FieldErrors, Refused
 from webapp.storage.base import Document, DocumentStore
@@ -107,6 +108,7 @@ def create_space(
             space = store.create("spaces", {
                 **values, "workspace_id": workspace_id, "owner_id": creator_id,
                 "position": position, "member_count": 1,
+                "organization_id": workspace_org_id(workspace),
             })
         except Conflict:
             raise FieldErrors({"key": "Another space in this workspace uses this key."}) from None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.audit import Acting, diff, record
+from webapp.authz.mirrors import copy_of
 from webapp.features.workspaces.errors import Refused
 from webapp.features.workspaces.roles import resolve_role
 from webapp.features.workspaces.service import (
@@ -157,7 +158,7 @@ def join_by_code(store: DocumentStore, acting: Acting, user_id: str, code: str) 
     user = store.get("users", user_id)
     values = {"role": JOINER_ROLE, "custom_role_id": None, "status": ACTIVE,
               "name": user.get("name"), "email": user.get("email"),
-              "deleted_at": None, "deleted_by": None}
+              "deleted_at": None, "deleted_by": None, **copy_of(None, None)}
     with store.transaction():
         if existing is not None:
             member = store.update("workspace_members", existing["$id"], values)

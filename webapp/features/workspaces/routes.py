@@ -30,7 +30,9 @@ from webapp.storage.query import Query
 bp = Blueprint("workspaces", __name__)
 
 NO_CREATE_PERMISSION = ("Creating workspaces needs the Create Workspaces permission in your "
-                        "organization. Ask an owner or admin.")
+                        "organization. Owners and admins hold it; ask one of them to create "
+                        "the workspace for you or to grant you the permission through a "
+                        "department.")
 
 
 def _creatable_orgs(user: dict[str, Any]) -> list[dict[str, Any]]:
@@ -57,8 +59,9 @@ def create() -> Any:
     personal = service.is_personal_account(user)
     form.organization_id.choices = options((o["$id"], o["name"]) for o in orgs)
     at_limit = personal and service.owned_workspace_count(store(), user["$id"]) >= 1
-    status = 200
-    if form.validate_on_submit():
+    may_create = not at_limit if personal else bool(orgs)
+    status = 200 if may_create else 403  # the page explains why (and how to get there)
+    if may_create and form.validate_on_submit():
         org_id = form.organization_id.data or None
         if org_id is not None and org_id not in {o["$id"] for o in orgs}:
             abort(403)
@@ -79,7 +82,7 @@ def create() -> Any:
         else:
             flash(f"Workspace “{workspace['name']}” created.", "success")
             return redirect(url_for(".home", workspace_id=workspace["$id"]), 303)
-    elif form.is_submitted():
+    elif may_create and form.is_submitted():
         status = 422
     return render("workspaces/create.html", "workspaces_create_form", status=status, form=form,
                   orgs=orgs, at_limit=at_limit, personal=personal,
@@ -90,8 +93,13 @@ def create() -> Any:
 @bp.route("/workspaces")
 @login_required
 def index() -> Any:
-    workspaces = service.list_user_workspaces(store(), g.user["$id"])
-    return render("workspaces/index.html", workspaces=workspaces)
+    user = g.user
+    workspaces = service.list_user_workspaces(store(), user["$id"])
+    if service.is_personal_account(user):
+        may_create = service.owned_workspace_count(store(), user["$id"]) < 1
+    else:
+        may_create = bool(_creatable_orgs(user))
+    return render("workspaces/index.html", workspaces=workspaces, may_create=may_create)
 
 
 @bp.route("/w/<workspace_id>")

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from webapp.audit import Acting, diff, record
+from webapp.authz.mirrors import copy_of
 from webapp.features.workspaces.errors import FieldErrors, Refused
 from webapp.features.workspaces.roles import resolve_role
 from webapp.storage.base import Document, DocumentStore
@@ -160,6 +161,7 @@ def create_workspace(
             "status": ACTIVE,
             "name": user.get("name"),
             "email": user.get("email"),
+            **copy_of(org_member, organization_id),
         })
         if not user.get("default_workspace_id"):
             store.update("users", owner_id, {"default_workspace_id": workspace["$id"]})
@@ -225,6 +227,7 @@ def add_member_from_org(
         "email": user.get("email"),
         "deleted_at": None,
         "deleted_by": None,
+        **copy_of(org_member, str(org_id)),
     }
     with store.transaction():
         if existing is not None:

@@ -57,6 +57,10 @@ ORGANIZATION_MEMBERS = Collection(
         A("invited_at", T.DATETIME, since=V),
         A("joined_at", T.DATETIME, since=V),
         A("invited_by", T.STRING, 36, since=V),
+        # copies for the access loader (authz.mirrors): the member's departments and the
+        # union of their departments' keys and direct grants; null = not copied yet
+        A("department_ids", T.STRING, 36, array=True, since=3),
+        A("org_keys", T.STRING, 64, array=True, since=3),
     ),
     indexes=(
         Index("org_members_unique", I.UNIQUE, ("organization_id", "user_id"), since=V),

@@ -50,6 +50,8 @@ PROJECTS = Collection(
         A("custom_labels", T.JSON, default=[], since=3),  # [{name, color}]
         A("item_seq", T.INTEGER, default=0, since=3),  # last issued item number
         A("last_modified_by", T.STRING, 36, since=3),
+        A("organization_id", T.STRING, 36, since=3),  # the workspace's (authz.mirrors)
+        A("config_rev", T.STRING, 36, since=3),  # workflow/columns revision (workflows.cache)
     ),
     indexes=(
         Index("projects_ws_key", I.UNIQUE, ("workspace_id", "key"), since=V),

@@ -66,6 +66,9 @@ WORK_ITEMS = Collection(
         A("version", T.INTEGER, default=1, since=V),
         A("resolved_at", T.DATETIME, since=V),
         A("last_modified_by", T.STRING, 36, since=V),
+        # "<field key>=<value>" per scalar custom-field value (items/query.py
+        # custom_field_tokens), so the table can filter custom fields in the store
+        A("custom_values", T.STRING, 200, array=True, default=[], since=V),
     ),
     indexes=(
         Index("work_items_ws_key", I.UNIQUE, ("workspace_id", "key"), since=V),
@@ -76,6 +79,12 @@ WORK_ITEMS = Collection(
         Index("work_items_parent", I.KEY, ("parent_id",), since=V),
         Index("work_items_sprint", I.KEY, ("sprint_id",), since=V),
         Index("work_items_search", I.FULLTEXT, ("key", "title", "description"), since=V),
+        # table sort orders (items/query.py SORTS)
+        Index("work_items_project_priority", I.KEY, ("project_id", "priority"), since=V),
+        Index("work_items_project_due", I.KEY, ("project_id", "due_date"), since=V),
+        Index("work_items_project_points", I.KEY, ("project_id", "story_points"), since=V),
+        Index("work_items_project_title", I.KEY, ("project_id", "title"), since=V),
+        Index("work_items_project_type", I.KEY, ("project_id", "type"), since=V),  # epics
     ),
 )
 

@@ -30,6 +30,8 @@ WORKSPACES = Collection(
         A("billing_account_id", T.STRING, 36, since=V),
         A("created_by", T.STRING, 36, since=V),
         A("last_modified_by", T.STRING, 36, since=V),
+        # copied from organizations.deleted_at while the org awaits its purge (authz.mirrors)
+        A("org_deleted_at", T.DATETIME, since=3),
     ),
     indexes=(
         Index("workspaces_invite_code", I.UNIQUE, ("invite_code",), since=V),
@@ -54,6 +56,12 @@ WORKSPACE_MEMBERS = Collection(
         A("email", T.STRING, 254, since=V),
         A("deleted_at", T.DATETIME, since=V),
         A("deleted_by", T.STRING, 36, since=V),
+        # the member's org membership, copied for the access loader (authz.mirrors);
+        # org_role NONE = not an org member, null = not copied yet
+        A("organization_id", T.STRING, 36, since=3),
+        A("org_role", T.STRING, 16, elements=("OWNER", "ADMIN", "MODERATOR", "MEMBER", "NONE"),
+          since=3),
+        A("org_status", T.STRING, 16, since=3),
     ),
     indexes=(
         Index("ws_members_unique", I.UNIQUE, ("workspace_id", "user_id"), since=V),
@@ -82,6 +90,7 @@ SPACES = Collection(
         A("position", T.INTEGER, default=0, since=V),
         A("archived", T.BOOLEAN, default=False, since=V),
         A("member_count", T.INTEGER, default=0, since=V),
+        A("organization_id", T.STRING, 36, since=3),  # the workspace's (authz.mirrors)
     ),
     indexes=(Index("spaces_ws_key", I.UNIQUE, ("workspace_id", "key"), since=V),),
 )
