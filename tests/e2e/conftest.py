@@ -136,6 +136,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Ite
         "REDIS_URL": redis_url,
         "BASE_URL": url,
         "RQ_ASYNC": "1",
+        # every browser test signs in from 127.0.0.1, many within one minute; the limit
+        # itself is tested in tests/identity
+        "LOGIN_RATE_LIMIT": "1000 per minute",
     }
     settings = Settings(**{k: v for k, v in env.items()})  # type: ignore[arg-type]
     app = create_app(settings)

@@ -17,13 +17,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from .conftest import ConsoleLog, LiveServer
+from .helpers import PASSWORD, org_workspace, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-PASSWORD = "correct horse battery"
 ADA, BOB, CLEO = "ada.journey@example.com", "bob.journey@example.com", "cleo.journey@example.com"
 
 
@@ -35,17 +36,11 @@ def _world(live_server: LiveServer) -> dict[str, Any]:
     """Organization "Journey Co" (terms accepted) with workspace "Product": Ada is a
     workspace editor, Bob and Cleo workspace viewers. No project yet."""
     from webapp.audit import Acting
-    from webapp.features.orgs.service import create_organization
-    from webapp.features.workspaces.service import add_member_from_org, create_workspace
+    from webapp.features.workspaces.service import add_member_from_org
 
     store = _store(live_server)
     olga = live_server.make_user("olga.journey@example.com", PASSWORD, name="Olga Owner")
-    org = create_organization(store, Acting.of(olga), owner_id=olga["$id"], name="Journey Co")
-    store.update("organizations", org["$id"], {"legal_version": "v1",
-                                               "legal_accepted_at": datetime.now(UTC),
-                                               "legal_accepted_by": olga["$id"]})
-    ws = create_workspace(store, Acting.of(olga), owner_id=olga["$id"], name="Product",
-                          organization_id=org["$id"])
+    org, ws = org_workspace(store, olga, org="Journey Co", workspace="Product")
     people = {}
     for email, name, role in ((ADA, "Ada Lovelace", "WS_EDITOR"), (BOB, "Bob Builder", "WS_VIEWER"),
                               (CLEO, "Cleo Viewer", "WS_VIEWER")):
@@ -61,12 +56,8 @@ def _world(live_server: LiveServer) -> dict[str, Any]:
 
 
 def _sign_in(page: Any, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: not url.rstrip("/").endswith("/login"))
+    page.context.clear_cookies()  # sign the previous person out
+    sign_in(page, email)
 
 
 def _drag(page: Any, source: Any, target: Any) -> None:
@@ -191,7 +182,11 @@ def test_member_journey_and_read_only_viewer(page: Any, console: ConsoleLog,
     # In Review → Done is for admins only: the card snaps back and the board says why
     _drag(page, page.locator(card), page.locator("#list-DONE"))
     notice = page.locator("#board-notice [data-refusal]")
-    notice.wait_for()
+    try:
+        notice.wait_for()
+    except PlaywrightTimeout:
+        pytest.fail("the refused move showed no reason (the card should snap back to In Review); "
+                    "browser console:\n" + "\n".join(console.errors))
     assert notice.get_attribute("data-refusal") == "ROLE_NOT_ALLOWED"
     assert "limited to these roles: Admin" in notice.inner_text()
     page.wait_for_selector(f"#list-IN_REVIEW {card}")

@@ -110,7 +110,11 @@
           evt.to.insertBefore(item, more); /* never below the "more" row */
         }
         sendMove(item, evt.to, function () {
-          if (origin) origin.parent.insertBefore(item, origin.next);
+          if (origin) {
+            // the remembered sibling may be Sortable's drag preview, gone by now
+            var next = origin.next && origin.next.parentNode === origin.parent ? origin.next : null;
+            origin.parent.insertBefore(item, next);
+          }
         });
       }
     });
@@ -162,7 +166,7 @@
       target.insertBefore(card, more);
       card.focus();
       sendMove(card, target, function () {
-        origin.parent.insertBefore(card, origin.next);
+        origin.parent.insertBefore(card, origin.next && origin.next.parentNode === origin.parent ? origin.next : null);
         card.focus();
       });
     }
