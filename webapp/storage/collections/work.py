@@ -81,12 +81,13 @@ WORK_ITEMS = Collection(
         Index("work_items_search", I.FULLTEXT, ("key", "title", "description"), since=V),
         # table sort orders (items/query.py SORTS)
         Index("work_items_project_priority", I.KEY, ("project_id", "priority"), since=V),
-        Index("work_items_status_priority", I.KEY, ("project_id", "status", "priority"),
-              since=V),
+        Index("work_items_status_priority", I.KEY,
+              ("project_id", "status", "priority", "number"), since=V),
         Index("work_items_project_due", I.KEY, ("project_id", "due_date"), since=V),
         Index("work_items_project_points", I.KEY, ("project_id", "story_points"), since=V),
         Index("work_items_project_title", I.KEY, ("project_id", "title"), since=V),
-        Index("work_items_project_type", I.KEY, ("project_id", "type"), since=V),  # epics
+        Index("work_items_project_type", I.KEY, ("project_id", "type", "number"),
+              since=V),  # epics in key order
     ),
 )
 

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Row
 from ..base import Document, DocumentList, new_id
 from ..errors import InvalidQuery, NotFound, UnknownCollection
 from ..query import Page, Query, split
-from ..schema import Collection, IndexType, Schema
+from ..schema import Attribute, Collection, IndexType, Schema
 from ..validation import check_increment, prepare_create, prepare_update
 from . import engine as engines
 from .compiler import Compiler
@@ -145,9 +145,11 @@ class SqlStore:
             "$createdAt": values["created_at"],
             "$updatedAt": values["updated_at"],
         }
-        for attr in collection.attributes:
-            if attr.name in values:
-                doc[attr.name] = from_column(attr, values[attr.name])
+        attributes = _attributes_by_name(collection)
+        for name, value in values.items():
+            attr = attributes.get(name)
+            if attr is not None:
+                doc[name] = from_column(attr, value)
         return doc
 
     @staticmethod
@@ -339,3 +341,15 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+_BY_NAME: dict[int, tuple[Collection, dict[str, Attribute]]] = {}
+
+
+def _attributes_by_name(collection: Collection) -> dict[str, Attribute]:
+    """``{name: attribute}`` of a collection, built once per declaration."""
+    found = _BY_NAME.get(id(collection))
+    if found is None or found[0] is not collection:
+        found = (collection, {attr.name: attr for attr in collection.attributes})
+        _BY_NAME[id(collection)] = found
+    return found[1]
