@@ -54,3 +54,16 @@ def project_with_workflow(store: Any, owner: dict[str, Any], workspace_id: str, 
     if not store.get("projects", project["$id"]).get("workflow_id"):
         attach_default_workflow(store, Acting.of(owner), project)
     return dict(store.get("projects", project["$id"]))
+
+
+def drag_card(page: Any, source: Any, target: Any) -> None:
+    """SortableJS needs real pointer moves: press, move in small steps, release."""
+    source.scroll_into_view_if_needed()
+    box, goal = source.bounding_box(), target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 10, box["y"] + box["height"] / 2 + 10,
+                    steps=5)
+    page.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + 20, steps=20)
+    page.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + 24, steps=5)
+    page.mouse.up()

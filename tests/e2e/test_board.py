@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ConsoleLog, LiveServer, run_axe
+from .helpers import drag_card
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -59,18 +60,6 @@ def _sign_in(page: Any) -> None:
     page.wait_for_url(lambda url: not url.rstrip("/").endswith("/login"))
 
 
-def _drag(page: Any, source: Any, target: Any) -> None:
-    """Press on ``source``, move in small steps onto ``target``'s upper part, release."""
-    box, goal = source.bounding_box(), target.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 10, box["y"] + box["height"] / 2 + 10,
-                    steps=5)
-    page.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + 20, steps=20)
-    page.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + 24, steps=5)
-    page.mouse.up()
-
-
 def _status(live_server: LiveServer, item_id: str) -> str:
     return str(_store(live_server).get("work_items", item_id)["status"])
 
@@ -94,7 +83,7 @@ def test_drag_across_columns(page, console, snap, live_server, world):
     assert card.is_visible()
 
     snap(page, "board-light")
-    _drag(page, card, page.locator("#list-ASSIGNED"))
+    drag_card(page, card, page.locator("#list-ASSIGNED"))
     _wait_status(live_server, world["items"][0]["$id"], "ASSIGNED")
     expect(page.locator("#col-head-ASSIGNED [data-count]")).to_have_text("1")
     assert page.locator(f"#list-ASSIGNED #card-{world['items'][0]['$id']}").count() == 1
@@ -110,7 +99,7 @@ def test_refused_move_snaps_back_with_reason(page, console, snap, live_server, w
     _sign_in(page)
     page.goto(world["url"])
     item = world["items"][2]
-    _drag(page, page.locator(f"#card-{item['$id']}"), page.locator("#list-DONE"))
+    drag_card(page, page.locator(f"#card-{item['$id']}"), page.locator("#list-DONE"))
     notice = page.locator("#board-notice [data-refusal]")
     notice.wait_for()
     assert "no transition" in notice.inner_text()

@@ -21,7 +21,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from .conftest import ConsoleLog, LiveServer
-from .helpers import PASSWORD, org_workspace, sign_in
+from .helpers import PASSWORD, drag_card, org_workspace, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -58,19 +58,6 @@ def _world(live_server: LiveServer) -> dict[str, Any]:
 def _sign_in(page: Any, email: str) -> None:
     page.context.clear_cookies()  # sign the previous person out
     sign_in(page, email)
-
-
-def _drag(page: Any, source: Any, target: Any) -> None:
-    """SortableJS needs real pointer moves: press, move in small steps, release."""
-    source.scroll_into_view_if_needed()
-    box, goal = source.bounding_box(), target.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 10, box["y"] + box["height"] / 2 + 10,
-                    steps=5)
-    page.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + 20, steps=20)
-    page.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + 24, steps=5)
-    page.mouse.up()
 
 
 def _wait_status(live_server: LiveServer, item_id: str, status: str) -> None:
@@ -166,7 +153,7 @@ def test_member_journey_and_read_only_viewer(page: Any, console: ConsoleLog,
     page.goto(f"{base}/board")
     payment = items["Payment provider timeout"]["$id"]
     card = f"#card-{payment}"
-    _drag(page, page.locator(card), page.locator("#list-ASSIGNED"))
+    drag_card(page, page.locator(card), page.locator("#list-ASSIGNED"))
     _wait_status(live_server, payment, "ASSIGNED")
     expect(page.locator("#col-head-ASSIGNED [data-count]")).to_have_text("1")
     page.reload()
@@ -174,13 +161,13 @@ def test_member_journey_and_read_only_viewer(page: Any, console: ConsoleLog,
     assert page.locator("#col-head-TODO [data-count]").inner_text().strip() == "3"
 
     # Assigned → In Review is open to members too
-    _drag(page, page.locator(card), page.locator("#list-IN_REVIEW"))
+    drag_card(page, page.locator(card), page.locator("#list-IN_REVIEW"))
     _wait_status(live_server, payment, "IN_REVIEW")
     page.wait_for_selector(f"#list-IN_REVIEW {card}")
     expect(page.locator(card)).to_have_attribute("data-version", "3")
 
     # In Review → Done is for admins only: the card snaps back and the board says why
-    _drag(page, page.locator(card), page.locator("#list-DONE"))
+    drag_card(page, page.locator(card), page.locator("#list-DONE"))
     notice = page.locator("#board-notice [data-refusal]")
     try:
         notice.wait_for()
@@ -256,7 +243,7 @@ def test_member_journey_and_read_only_viewer(page: Any, console: ConsoleLog,
     assert page.locator("[data-move-open], .board-quick, [data-quick-input], "
                         "#board-move-dialog").count() == 0
     before = store.get("work_items", payment)
-    _drag(page, page.locator(card), page.locator("#list-TODO"))
+    drag_card(page, page.locator(card), page.locator("#list-TODO"))
     page.wait_for_timeout(300)
     assert page.locator(f"#list-IN_REVIEW {card}").count() == 1
     snap(page, "journey-cleo-board")

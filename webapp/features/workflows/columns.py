@@ -21,7 +21,7 @@ from typing import Any
 from webapp.audit import Acting, diff, record
 from webapp.features.workflows import engine
 from webapp.features.workflows.cache import new_rev, touch
-from webapp.features.workflows.statuses import COLOR_RE, KEY_RE, clean_key
+from webapp.features.workflows.statuses import COLOR_RE, KEY_RE, clean_key, clean_name
 from webapp.features.workspaces.errors import FieldErrors, Refused
 from webapp.storage.base import Document, DocumentStore
 from webapp.storage.query import Query
@@ -49,13 +49,7 @@ def _count_items(store: DocumentStore, project: Mapping[str, Any], key: str) -> 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    if "name" in values:
-        name = (values.get("name") or "").strip()
-        if not name:
-            errors["name"] = "Enter a name."
-        elif len(name) > 64:
-            errors["name"] = "Use at most 64 characters."
-        out["name"] = name
+    clean_name(values, out, errors, 64)
     if "color" in values:
         color = (values.get("color") or "").strip()
         if color and not COLOR_RE.match(color):

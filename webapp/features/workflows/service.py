@@ -36,6 +36,7 @@ from webapp.features.workflows.cache import new_rev
 from webapp.features.workflows.statuses import (
     add_status,
     add_transition,
+    clean_name,
     delete_status,
     delete_transition,
     update_status,
@@ -123,13 +124,7 @@ def projects_using(store: DocumentStore, workflow_id: str) -> list[Document]:
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    if "name" in values:
-        name = (values.get("name") or "").strip()
-        if not name:
-            errors["name"] = "Enter a name."
-        elif len(name) > 128:
-            errors["name"] = "Use at most 128 characters."
-        out["name"] = name
+    clean_name(values, out, errors, 128)
     if "description" in values:
         text = (values.get("description") or "").strip()
         if len(text) > 2000:

@@ -30,6 +30,19 @@ from webapp.storage.query import Query
 
 KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,35}$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def clean_name(values: Mapping[str, Any], out: dict[str, Any], errors: dict[str, str],
+               limit: int) -> None:
+    """Put the trimmed ``name`` of ``values`` (when given) into ``out``, or its message
+    into ``errors``."""
+    if "name" in values:
+        name = (values.get("name") or "").strip()
+        if not name:
+            errors["name"] = "Enter a name."
+        elif len(name) > limit:
+            errors["name"] = f"Use at most {limit} characters."
+        out["name"] = name
 TYPES = ("OPEN", "IN_PROGRESS", "CLOSED")
 ROLES = ("PROJECT_OWNER", "PROJECT_ADMIN", "MEMBER", "VIEWER")
 CONDITIONS = ("ALL_SUBTASKS_DONE", "APPROVAL_RECEIVED")
@@ -80,13 +93,7 @@ def clean_key(value: Any) -> str:
 def _clean_status(values: Mapping[str, Any], others: list[Document]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    if "name" in values:
-        name = (values.get("name") or "").strip()
-        if not name:
-            errors["name"] = "Enter a name."
-        elif len(name) > 64:
-            errors["name"] = "Use at most 64 characters."
-        out["name"] = name
+    clean_name(values, out, errors, 64)
     if "key" in values:
         key = clean_key(values.get("key"))
         if not KEY_RE.match(key):
