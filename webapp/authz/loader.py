@@ -47,28 +47,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from webapp.authz import rows
 from webapp.authz.context import (
     AccessContext,
     Actor,
     Decision,
     OrgGrant,
-    ProjectGrant,
-    SpaceGrant,
-    WorkspaceGrant,
 )
-from webapp.authz.mirrors import NONE, workspace_org_id
+from webapp.authz.mirrors import workspace_org_id
 from webapp.authz.policy import active_org_grant, active_workspace_grant, decide
 from webapp.authz.roles import (
-    OrgMemberStatus,
     OrgRole,
     ProjectMemberStatus,
-    ProjectRole,
-    SpaceRole,
-    SpaceVisibility,
-    WorkspaceMemberRole,
-    WorkspaceMemberStatus,
     WorkspaceRole,
 )
+from webapp.authz.rows import NotVisible
 from webapp.authz.vocabulary import (
     OrgPermission,
     Permission,
@@ -84,10 +77,6 @@ __all__ = ["NotVisible", "Scope", "load_context", "load_scope"]
 
 _MANY = 500  # ceiling for one actor's rows of one kind (departments, teams)
 _MANY_GRANTS = 5000  # explicit grants of one project, filtered here by user and team
-
-
-class NotVisible(LookupError):
-    """A named resource does not exist, or the ids given do not belong together."""
 
 
 @dataclass
@@ -274,99 +263,13 @@ class Scope:
 
 # --- parsing stored rows ---------------------------------------------------------------------
 
-def _org_grant(member: Document | None) -> OrgGrant | None:
-    if member is None:
-        return None
-    role = OrgRole.parse_or_none(member.get("role")) or OrgRole.MEMBER
-    try:
-        status = OrgMemberStatus(str(member.get("status") or "ACTIVE").upper())
-    except ValueError:
-        status = OrgMemberStatus.SUSPENDED
-    if member.get("org_keys") is None or role is OrgRole.OWNER:
-        return OrgGrant(role, status)
-    return OrgGrant(role, status,
-                    department_ids=frozenset(str(d) for d in member.get("department_ids") or ()),
-                    department_permissions=parse_permissions(OrgPermission,
-                                                             member.get("org_keys")))
-
-
 def _read_org_member(scope: Scope, org_id: str) -> OrgGrant | None:
     """The org membership row; its key copies (if any) spare the lazy grant reads."""
-    scope.org_member = _member(scope.store, "organization_members", organization_id=org_id,
+    scope.org_member = rows.member(scope.store, "organization_members", organization_id=org_id,
                                user_id=scope.context.actor.user_id)
     if scope.org_member is not None and scope.org_member.get("org_keys") is not None:
         scope.org_details_loaded = True
-    return _org_grant(scope.org_member)
-
-
-def _workspace_grant(member: Document | None) -> WorkspaceGrant | None:
-    if member is None:
-        return None
-    try:
-        role = WorkspaceMemberRole.parse(str(member.get("role") or ""))
-    except ValueError:  # a custom role name: the floor
-        role = WorkspaceMemberRole.WS_VIEWER
-    try:
-        status = WorkspaceMemberStatus(str(member.get("status") or "ACTIVE").upper())
-    except ValueError:
-        status = WorkspaceMemberStatus.INACTIVE
-    return WorkspaceGrant(role, status)
-
-
-def _space_grant(member: Document | None) -> SpaceGrant | None:
-    if member is None:
-        return None
-    return SpaceGrant(SpaceRole.parse_or_none(member.get("role")) or SpaceRole.VIEWER)
-
-
-def _project_grant(member: Document | None) -> ProjectGrant | None:
-    if member is None:
-        return None
-    try:
-        role = ProjectRole.parse(str(member.get("role") or ""))
-    except ValueError:
-        role = ProjectRole.VIEWER
-    try:
-        status = ProjectMemberStatus(str(member.get("status") or "ACTIVE").upper())
-    except ValueError:
-        status = ProjectMemberStatus.REMOVED
-    return ProjectGrant(role, status)
-
-
-def _visibility(space: Document) -> SpaceVisibility:
-    try:
-        return SpaceVisibility(str(space.get("visibility") or "PUBLIC").upper())
-    except ValueError:
-        return SpaceVisibility.PRIVATE
-
-
-def _find(store: DocumentStore, collection: str, document_id: str | None) -> Document:
-    if not document_id or not isinstance(document_id, str):
-        raise NotVisible(collection)
-    doc = store.find(collection, document_id)
-    if doc is None:
-        raise NotVisible(collection)
-    return doc
-
-
-def _member(store: DocumentStore, collection: str, **where: Any) -> Document | None:
-    return store.first(collection, [Query.equal(k, v) for k, v in where.items()])
-
-
-# --- loading -------------------------------------------------------------------------------
-
-def _text(value: Any) -> str | None:
-    return str(value) if value else None
-
-
-def _copied_org(row: Document | None) -> tuple[str | None, OrgGrant | None] | None:
-    """(org id, grant) from a workspace membership's copy; None when nothing is copied."""
-    if row is None or row.get("org_role") is None:
-        return None
-    org_id = _text(row.get("organization_id"))
-    if row.get("org_role") == NONE or org_id is None:
-        return org_id, None
-    return org_id, _org_grant({"role": row.get("org_role"), "status": row.get("org_status")})
+    return rows.org_grant(scope.org_member)
 
 
 def _fill_copy(store: DocumentStore, scope: Scope, org_id: str | None) -> None:
@@ -417,22 +320,22 @@ def load_scope(
                  "project_id": project_id}
     copied_org: str | None = None  # the space's/project's copy of its organization
     if project_id is not None:
-        scope.project = _find(store, "projects", project_id)
+        scope.project = rows.find_or_hidden(store, "projects", project_id)
         if space_id is not None and scope.project.get("space_id") != space_id:
             raise NotVisible("projects")
         if workspace_id is not None and scope.project.get("workspace_id") != workspace_id:
             raise NotVisible("projects")
         workspace_id = str(scope.project.get("workspace_id") or "")
-        copied_org = _text(scope.project.get("organization_id"))
+        copied_org = rows.text(scope.project.get("organization_id"))
     elif space_id is not None:
-        scope.space = _find(store, "spaces", space_id)
+        scope.space = rows.find_or_hidden(store, "spaces", space_id)
         if workspace_id is not None and scope.space.get("workspace_id") != workspace_id:
             raise NotVisible("spaces")
         workspace_id = str(scope.space.get("workspace_id") or "")
-        copied_org = _text(scope.space.get("organization_id"))
+        copied_org = rows.text(scope.space.get("organization_id"))
     if workspace_id is None:
         if org_id is not None:
-            scope.organization = _find(store, "organizations", org_id)
+            scope.organization = rows.find_or_hidden(store, "organizations", org_id)
             if scope.organization.get("deleted_at") is not None:
                 raise NotVisible("organizations")
             scope.org_id = org_id
@@ -455,10 +358,10 @@ def _load_workspace_layer(scope: Scope, workspace_id: str, copied_org: str | Non
     store, user_id = scope.store, scope.context.actor.user_id
     scope.workspace_id = workspace_id
     if read_workspace or not workspace_id:
-        scope.workspace = _find(store, "workspaces", workspace_id)
-    row = _member(store, "workspace_members", workspace_id=workspace_id, user_id=user_id)
+        scope.workspace = rows.find_or_hidden(store, "workspaces", workspace_id)
+    row = rows.member(store, "workspace_members", workspace_id=workspace_id, user_id=user_id)
     scope.workspace_member = row
-    copy = _copied_org(row) if use_copies else None
+    copy = rows.copied_org(row) if use_copies else None
     if scope.workspace is not None:
         ws_org = workspace_org_id(scope.workspace)
     elif copy is not None and copied_org in (None, copy[0]):
@@ -466,7 +369,7 @@ def _load_workspace_layer(scope: Scope, workspace_id: str, copied_org: str | Non
     elif copied_org is not None and use_copies:
         ws_org = copied_org
     else:  # nothing copied yet: the workspace says
-        scope.workspace = _find(store, "workspaces", workspace_id)
+        scope.workspace = rows.find_or_hidden(store, "workspaces", workspace_id)
         ws_org = workspace_org_id(scope.workspace)
         if use_copies:
             _fill_copy(store, scope, ws_org)
@@ -474,7 +377,7 @@ def _load_workspace_layer(scope: Scope, workspace_id: str, copied_org: str | Non
         raise NotVisible("workspaces")
     scope.org_id = ws_org
     context = replace(scope.context, personal_workspace=ws_org is None,
-                      workspace=_workspace_grant(row))
+                      workspace=rows.workspace_grant(row))
     if ws_org is not None:
         if copy is not None and copy[0] == ws_org:
             context = replace(context, org=copy[1])
@@ -489,15 +392,15 @@ def _load_inner_layer(scope: Scope) -> None:
     store, user_id = scope.store, scope.context.actor.user_id
     context = scope.context
     if scope.space is not None:
-        context = replace(context, space_visibility=_visibility(scope.space))
+        context = replace(context, space_visibility=rows.visibility(scope.space))
         if _needs_layer_membership(context):
-            scope.space_member = _member(store, "space_members",
+            scope.space_member = rows.member(store, "space_members",
                                          space_id=str(scope.space["$id"]), user_id=user_id)
-            context = replace(context, space=_space_grant(scope.space_member))
+            context = replace(context, space=rows.space_grant(scope.space_member))
     if scope.project is not None and _needs_layer_membership(context):
-        scope.project_member = _member(store, "project_members",
+        scope.project_member = rows.member(store, "project_members",
                                        project_id=str(scope.project["$id"]), user_id=user_id)
-        context = replace(context, project=_project_grant(scope.project_member))
+        context = replace(context, project=rows.project_grant(scope.project_member))
     scope.context = context
 
 
