@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
 
@@ -45,10 +46,13 @@ def notes_schema() -> Schema:
 
 
 @pytest.fixture
-def server(appwrite_server: Any) -> Any:
+def server(appwrite_server: Any) -> Iterator[Any]:
+    """The session's double with no injected faults, before and after the test: a fault a
+    test leaves unconsumed must not fail the next test's requests."""
     double = appwrite_server.double
     double.faults.clear()
-    return appwrite_server
+    yield appwrite_server
+    double.faults.clear()
 
 
 @pytest.fixture
