@@ -122,6 +122,7 @@ def test_keyboard_shortcuts_and_move_dialog(page, console, snap, live_server, wo
     assert second != first and second.startswith("card-")
     page.keyboard.press("k")
     assert page.evaluate("document.activeElement.id") == first
+    version = page.locator(f"#{first}").get_attribute("data-version")
     page.keyboard.press("m")
     dialog = page.locator("#board-move-dialog")
     dialog.wait_for(state="visible")
@@ -131,7 +132,9 @@ def test_keyboard_shortcuts_and_move_dialog(page, console, snap, live_server, wo
     item_id = first.removeprefix("card-")
     page.wait_for_selector(f"#list-ASSIGNED #{first}")
     _wait_status(live_server, item_id, "ASSIGNED")
-    assert page.evaluate("document.activeElement.id") == first
+    # the answer swaps in the card with its new version; focus comes back to it
+    page.wait_for_selector(f"#list-ASSIGNED #{first}:not([data-version='{version}'])")
+    page.wait_for_function("id => document.activeElement.id === id", arg=first)
     page.keyboard.press("c")
     assert page.evaluate("document.activeElement.hasAttribute('data-quick-input')")
     page.keyboard.press("Escape")

@@ -56,7 +56,11 @@
       var now = document.getElementById(id);
       if (now) {
         now.classList.remove("is-saving");
-        if (hadFocus) now.focus();
+        /* give focus back only if the swap took it: a key pressed meanwhile
+           (say "c" for the quick-create field) keeps what it focused */
+        var active = document.activeElement;
+        var lost = !active || active === document.body || active === card;
+        if (hadFocus && lost) now.focus();
       }
     });
   }
