@@ -25,7 +25,10 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq_scheduler import Scheduler
 
+from jobs import billing as billing_jobs
 from jobs import housekeeping, orgs
+from jobs import notifications as notification_jobs
+from jobs import planning as planning_jobs
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,19 @@ SCHEDULE: tuple[CronJob, ...] = (
         description="Delete expired single-use tokens (daily, 03:17 UTC)",
     ),
     CronJob("keel-orgs-purge", "37 3 * * *", orgs.purge_deleted_organizations, description="Purge organizations deleted more than 30 days ago (daily, 03:37 UTC)"),  # noqa: E501
+    # billing (jobs/billing.py): every job idempotent by period
+    CronJob("keel-billing-metering-flush", "* * * * *", billing_jobs.flush_metering, queue="default", timeout=120, description="Flush traffic metering counters into usage events (every minute)"),  # noqa: E501
+    CronJob("keel-billing-storage-snapshots", "30 0 * * *", billing_jobs.snapshot_storage, description="Storage snapshot per workspace (daily, 00:30 UTC)"),  # noqa: E501
+    CronJob("keel-billing-cycle-close", "5 0 1 * *", billing_jobs.close_billing_cycle, queue="default", timeout=3600, description="Close last month's billing cycle: invoices and wallet debits (1st, 00:05 UTC)"),  # noqa: E501
+    CronJob("keel-billing-grace-enforce", "0 1 * * *", billing_jobs.enforce_grace, queue="default", description="Suspend accounts whose grace period ended (daily, 01:00 UTC)"),  # noqa: E501
+    CronJob("keel-billing-usage-aggregate", "0 2 * * *", billing_jobs.aggregate_usage, description="Daily usage summaries per workspace (daily, 02:00 UTC)"),  # noqa: E501
+    CronJob("keel-billing-grace-reminders", "0 9 * * *", billing_jobs.send_grace_reminders, queue="mail", description="Grace reminders on days 1, 7 and 13 (daily, 09:00 UTC)"),  # noqa: E501
+    CronJob("keel-billing-usage-alerts", "30 * * * *", billing_jobs.evaluate_usage_alerts, description="Evaluate usage alerts (hourly at :30)"),  # noqa: E501
+    CronJob("keel-billing-fx-refresh", "11 * * * *", billing_jobs.refresh_exchange_rate, description="Refresh the USD to INR exchange rate (hourly)"),  # noqa: E501
+    CronJob("keel-notifications-mail", "* * * * *", notification_jobs.send_notification_mail, queue="mail", timeout=300, description="Send notification e-mails whose digest window ended (every minute)"),  # noqa: E501
+    CronJob("keel-webhooks-retry", "* * * * *", notification_jobs.retry_webhooks, queue="default", timeout=300, description="Attempt due webhook deliveries and retries (every minute)"),  # noqa: E501
+    CronJob("keel-due-reminders", "*/10 * * * *", notification_jobs.due_reminders, queue="default", timeout=300, description="Due-soon (24 h) and overdue reminders, once per item (every 10 minutes)"),  # noqa: E501
+    CronJob("keel-sprint-snapshots", "55 23 * * *", planning_jobs.snapshot_sprints, description="Record the day of every active sprint for burndown and flow charts (daily, 23:55 UTC)"),  # noqa: E501
 )
 
 

@@ -233,6 +233,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("orgs.department_permissions", "POST"): organization(ORG_ADMINS),
     # workspaces
     ("workspaces.index", "GET"): signed_in(),
+    ("workspaces.switcher", "GET"): signed_in(),
     # creating an organization workspace needs org.workspace.create: the org owners (Acme's,
     # and the outsider in Other) and Acme's admin; the others are told why (403)
     ("workspaces.create", "GET"): row(FORBIDDEN, org_owner=ALLOW, org_admin=ALLOW,

@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # The limiter is one object per process: a new app starts with its storage assumed alive.
     limiter._storage_dead = False
     web.init_app(app)
+    _pin_reads(app)
     # 3. server-side sessions and the signed-in user
     identity.init_app(app)
     authz_templating.init_app(app)  # can() in templates, project websocket rooms
@@ -69,3 +70,28 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_features(app)
     cli.init_app(app)
     return app
+
+
+def _pin_reads(app: Flask) -> None:
+    """A request's reads share one database connection (``DocumentStore.reads_pinned``);
+    a websocket, which lives as long as the socket, does not hold one."""
+    from contextlib import ExitStack
+
+    from flask import g, request
+
+    from webapp.extensions import runtime
+
+    def pin() -> None:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return
+        stack = ExitStack()
+        stack.enter_context(runtime().store.reads_pinned())
+        g._keel_reads = stack
+
+    def unpin(_exc: BaseException | None) -> None:
+        stack = g.pop("_keel_reads", None)
+        if stack is not None:
+            stack.close()
+
+    app.before_request(pin)
+    app.teardown_request(unpin)

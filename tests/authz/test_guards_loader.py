@@ -14,6 +14,7 @@ import pytest
 from matrix.counting import CountingStore
 from matrix.world import World, add_org_member, add_ws_member, build_world, make_user
 
+from webapp.authz.grants import sync_project_grants
 from webapp.authz.loader import NotVisible, load_context, load_scope
 from webapp.authz.mirrors import backfill, sync_member_keys
 from webapp.authz.roles import (
@@ -32,6 +33,7 @@ from webapp.authz.vocabulary import (
 )
 from webapp.storage import open_store
 from webapp.storage.collections import SCHEMA
+from webapp.storage.query import Query
 
 
 @pytest.fixture
@@ -148,23 +150,40 @@ def test_workspace_member_outside_the_project_gets_404(world: World, store: Any)
     assert scope.decide(ProjectPermission.VIEW_PROJECT).refusal_status == 404
 
 
+def _grants_from(store: Any, project_id: str, source: str) -> None:
+    """After direct writes: "copies" recomputes the membership rows' grant copies (as
+    every service write does); "rows" drops them, so the loader reads the source rows."""
+    if source == "copies":
+        sync_project_grants(store, project_id)
+    else:
+        store.update_where("project_members", [Query.equal("project_id", project_id)],
+                           {"role_keys": None, "team_keys": None, "user_keys": None})
+
+
+@pytest.mark.parametrize("source", ["copies", "rows"])
 def test_viewer_refused_a_write_gets_403_after_checking_grants(
-    world: World, counting: CountingStore
+    world: World, counting: CountingStore, store: Any, source: str
 ) -> None:
+    _grants_from(store, world.project["$id"], source)
     scope = load_scope(counting, world.user("p_viewer"), project_id=world.project["$id"])
     counting.reset()
     assert scope.decide(ProjectPermission.CREATE_TASKS).refusal_status == 403
     lazy = counting.total
-    assert 1 <= lazy <= 4, counting.log
+    if source == "copies":
+        assert lazy == 0, counting.log  # the membership row carried them
+    else:
+        assert 1 <= lazy <= 4, counting.log
     assert scope.decide(ProjectPermission.DELETE_TASKS).refusal_status == 403
     assert counting.total == lazy  # grants are read once per scope
 
 
-def test_role_document_keys_widen_the_role(world: World, store: Any) -> None:
+@pytest.mark.parametrize("source", ["copies", "rows"])
+def test_role_document_keys_widen_the_role(world: World, store: Any, source: str) -> None:
     role = world.project_roles["VIEWER"]
     store.update("project_roles", role["$id"], {
         "permissions": [*role["permissions"], ProjectPermission.CREATE_DOCS.value],
     })
+    _grants_from(store, world.project["$id"], source)
     scope = load_scope(store, world.user("p_viewer"), project_id=world.project["$id"])
     assert scope.allows(ProjectPermission.CREATE_DOCS)
     assert not scope.allows(ProjectPermission.CREATE_TASKS)
@@ -173,7 +192,9 @@ def test_role_document_keys_widen_the_role(world: World, store: Any) -> None:
     assert ProjectPermission.CREATE_DOCS in context.project.role_permissions
 
 
-def test_team_and_direct_grants_widen_the_member(world: World, store: Any) -> None:
+@pytest.mark.parametrize("source", ["copies", "rows"])
+def test_team_and_direct_grants_widen_the_member(world: World, store: Any,
+                                                 source: str) -> None:
     project_id = world.project["$id"]
     viewer = world.user("p_viewer")
     team = store.create("project_teams", {
@@ -198,6 +219,7 @@ def test_team_and_direct_grants_widen_the_member(world: World, store: Any) -> No
                                           "workspace_id": world.workspace["$id"],
                                           "permission": "not.a.key",
                                           "user_id": viewer["$id"]})
+    _grants_from(store, project_id, source)
     scope = load_scope(store, viewer, project_id=project_id)
     assert scope.allows(ProjectPermission.CREATE_SPRINTS)  # team keys
     assert scope.allows(ProjectPermission.EDIT_DOCS)  # team grant row

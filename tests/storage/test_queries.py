@@ -390,6 +390,22 @@ def test_limit_offset_and_total(board: DocumentStore) -> None:
     assert beyond.total == 5 and beyond.documents == []
 
 
+def test_total_of_short_full_and_last_pages(board: DocumentStore) -> None:
+    # a page that is not full tells the total by itself; a full one or a cursor page counts
+    short = board.list("tasks", [Query.limit(50)])
+    assert short.total == 5 and len(short) == 5
+    full = board.list("tasks", [Query.order_asc("points"), Query.limit(5)])
+    assert full.total == 5 and len(full) == 5
+    last = board.list("tasks", [Query.order_asc("points"), Query.limit(2), Query.offset(4)])
+    assert last.total == 5 and len(last) == 1
+    empty = board.list("tasks", [Query.equal("status", "nope"), Query.limit(10)])
+    assert empty.total == 0 and empty.documents == []
+    first_two = board.list("tasks", [Query.order_asc("$id"), Query.limit(2)])
+    after = board.list("tasks", [Query.order_asc("$id"), Query.limit(10),
+                                 Query.cursor_after(first_two.documents[-1]["$id"])])
+    assert after.total == 5 and len(after) == 3
+
+
 def test_default_limit_is_25(store: DocumentStore) -> None:
     with store.transaction():
         for n in range(30):

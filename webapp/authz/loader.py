@@ -32,9 +32,11 @@ Grants that only ever *widen* what a membership's role gives are loaded lazily, 
 first time a decision needs them: department and direct org keys (when an org key, or a
 workspace the actor is not a member of, is refused without them: up to 3 more calls), and
 a project member's role document, team and direct grants (when the role's default keys do
-not already allow the key asked: up to 4 more calls). Because grants are a union, a
-decision allowed without them stays allowed with them; a refusal is retried once after
-loading them. ``load_context`` loads the lazy grants that matter for the named resource
+not already allow the key asked: up to 4 more calls). The project ones come for free when
+the membership row carries their copies (``webapp.authz.grants``; every row written since
+schema v3 does), so a project page's ``can()`` checks read nothing more. Because grants
+are a union, a decision allowed without them stays allowed with them; a refusal is retried
+once after loading them. ``load_context`` loads the lazy grants that matter for the named resource
 (for services and jobs that decide many keys on one plain context); guards use
 ``load_scope`` and pay only for what they decide.
 
@@ -47,12 +49,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from webapp.authz import rows
+from webapp.authz import grants, rows
 from webapp.authz.context import (
     AccessContext,
     Actor,
     Decision,
     OrgGrant,
+    ProjectGrant,
 )
 from webapp.authz.mirrors import workspace_org_id
 from webapp.authz.policy import active_org_grant, active_workspace_grant, decide
@@ -76,7 +79,6 @@ from webapp.storage.query import Query
 __all__ = ["NotVisible", "Scope", "load_context", "load_scope"]
 
 _MANY = 500  # ceiling for one actor's rows of one kind (departments, teams)
-_MANY_GRANTS = 5000  # explicit grants of one project, filtered here by user and team
 
 
 @dataclass
@@ -208,7 +210,8 @@ class Scope:
         return True
 
     def _load_project_details(self) -> bool:
-        """The role document's keys, team keys and direct grants of a project member."""
+        """The role document's keys, team keys and direct grants of a project member
+        (read from the source rows: the membership row had no copy of them)."""
         if self.project_details_loaded:
             return False
         self.project_details_loaded = True
@@ -219,38 +222,8 @@ class Scope:
             return False
         if grant.status is ProjectMemberStatus.REMOVED:
             return False
-        project_id = str(project["$id"])
-        user_id = str(self.user["$id"])
-        role_keys: frozenset[ProjectPermission] = frozenset()
-        role_id = member.get("role_id")
-        if role_id:
-            role = self.store.find("project_roles", str(role_id))
-            if role is not None and role.get("project_id") == project_id:
-                role_keys = parse_permissions(ProjectPermission, role.get("permissions"))
-        links = self.store.list("project_team_members", [
-            Query.equal("project_id", project_id),
-            Query.equal("user_id", user_id),
-            Query.limit(_MANY),
-        ]).documents
-        team_ids = sorted({str(link["team_id"]) for link in links})
-        team_keys: set[ProjectPermission] = set()
-        if team_ids:
-            for team in self.store.get_many("project_teams", team_ids).values():
-                if team.get("project_id") == project_id:
-                    team_keys |= parse_permissions(ProjectPermission, team.get("permissions"))
-        rows = self.store.list("project_permissions", [
-            Query.equal("project_id", project_id), Query.limit(_MANY_GRANTS),
-        ]).documents
-        user_grants: set[ProjectPermission] = set()
-        for row in rows:
-            keys = parse_permissions(ProjectPermission, [str(row.get("permission"))])
-            if row.get("user_id") == user_id:
-                user_grants |= keys
-            elif row.get("team_id") in team_ids:
-                team_keys |= keys
-        widened = replace(grant, role_permissions=role_keys,
-                          team_permissions=frozenset(team_keys),
-                          user_grants=frozenset(user_grants))
+        copy = grants.member_grants(self.store, str(project["$id"]), [member])
+        widened = _widened(grant, copy[str(member["user_id"])])
         if widened == grant:
             return False
         self._set_context(replace(self.context, project=widened))
@@ -400,8 +373,18 @@ def _load_inner_layer(scope: Scope) -> None:
     if scope.project is not None and _needs_layer_membership(context):
         scope.project_member = rows.member(store, "project_members",
                                        project_id=str(scope.project["$id"]), user_id=user_id)
-        context = replace(context, project=rows.project_grant(scope.project_member))
+        project_grant = rows.project_grant(scope.project_member)
+        copy = grants.copy_from_row(scope.project_member) if scope.project_member else None
+        if project_grant is not None and copy is not None:
+            project_grant = _widened(project_grant, copy)
+            scope.project_details_loaded = True  # the row carries them: nothing lazy left
+        context = replace(context, project=project_grant)
     scope.context = context
+
+
+def _widened(grant: ProjectGrant, copy: grants.GrantCopy) -> ProjectGrant:
+    return replace(grant, role_permissions=copy.role_keys, team_permissions=copy.team_keys,
+                   user_grants=copy.user_keys)
 
 
 def _needs_layer_membership(context: AccessContext) -> bool:

@@ -13,6 +13,8 @@ or project page is authorized in at most 3 store calls (see ``webapp.authz.loade
   the union of their keys with the member's direct grants (null: not copied yet; the
   loader then reads departments and grants itself).
 * ``workspaces.org_deleted_at``: set while the organization is scheduled for deletion.
+* ``project_members.role_keys`` / ``team_keys`` / ``user_keys``: the member's grants beyond
+  the role's defaults (``webapp.authz.grants``, kept by ``sync_project_grants``).
 
 Every write that changes an org membership's role or status calls ``sync_org_member``
 (in the same transaction); workspace membership writes take ``member_copy``; department
@@ -27,6 +29,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from webapp.authz.grants import sync_project_grants
 from webapp.storage.base import Document, DocumentStore
 from webapp.storage.query import Query
 
@@ -160,6 +163,12 @@ def backfill(store: DocumentStore, *, batch: int = 500) -> int:
     for org_id, member_ids in pending.items():
         sync_member_keys(store, org_id, member_ids)
         written += len(member_ids)
+    projects: dict[str, list[str]] = {}
+    for row in _rows(store, "project_members", "role_keys", batch):
+        projects.setdefault(str(row["project_id"]), []).append(str(row["user_id"]))
+    for project_id, user_ids in projects.items():
+        sync_project_grants(store, project_id, user_ids)
+        written += len(user_ids)
     for org in store.list("organizations", [Query.is_not_null("deleted_at"),
                                             Query.limit(_MANY)]).documents:
         written += mark_org_deleted(store, str(org["$id"]), org["deleted_at"])

@@ -22,6 +22,11 @@ FEATURES: list[str] = [
     "webapp.features.account",
     "webapp.features.workflows",
     "webapp.features.table",
+    "webapp.features.planning",
+    "webapp.features.notifications",
+    "webapp.features.billing",
+    "webapp.features.integrations",
+    "webapp.api",
 ]
 
 

@@ -4,7 +4,8 @@ Keel's URL groups (a path belongs to the group of its longest matching prefix):
 
 | group        | paths                                                              |
 |--------------|--------------------------------------------------------------------|
-| ALWAYS       | /static, /healthz, /ws, /logout, /legal, /admin (own guard)         |
+| ALWAYS       | /static, /healthz, /ws, /logout, /legal, /admin (own guard),        |
+|              | /integrations/github/hooks (signed GitHub deliveries)              |
 | PUBLIC       | /login, /signup, /verify-email…, /password/…, /auth/…              |
 | ONBOARDING   | /onboarding…                                                       |
 | PROFILE      | /account… (profile, password, sessions, security, identities)      |
@@ -76,6 +77,7 @@ PREFIXES: tuple[tuple[str, PathGroup], ...] = (
     ("/logout", G.ALWAYS),
     ("/legal", G.ALWAYS),
     ("/admin", G.ALWAYS),
+    ("/integrations/github/hooks", G.ALWAYS),  # signed webhook deliveries (no session)
     ("/login", G.PUBLIC),
     ("/signup", G.PUBLIC),
     ("/verify-email", G.PUBLIC),

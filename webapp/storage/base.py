@@ -8,10 +8,12 @@ datetimes, JSON attributes as Python values, array attributes as lists.
 from __future__ import annotations
 
 import builtins
+import logging
 import secrets
 import string
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,6 +21,8 @@ from .query import Query
 from .schema import Schema
 
 Document = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 _ALPHABET = string.ascii_lowercase + string.digits
 _SPACE = len(_ALPHABET) ** 20
@@ -44,6 +48,55 @@ class DocumentList:
 
     def __len__(self) -> int:
         return len(self.documents)
+
+
+class AfterCommit:
+    """Per-thread callbacks that run once the outermost transaction has committed.
+
+    Drivers wrap every ``transaction()`` block in ``frame()``. A callback added inside a
+    block waits for the outermost commit; an exception leaving a block (a rollback, or a
+    savepoint undone) drops the callbacks added inside it. Outside any transaction a
+    callback runs at once. A failing callback is logged and never reaches the writer.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _stack(self) -> list[list[Callable[[], Any]]]:
+        stack: list[list[Callable[[], Any]]] | None = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        return stack
+
+    def add(self, callback: Callable[[], Any]) -> None:
+        stack = self._stack()
+        if stack:
+            stack[-1].append(callback)
+        else:
+            self._run([callback])
+
+    @contextmanager
+    def frame(self) -> Iterator[None]:
+        stack = self._stack()
+        stack.append([])
+        try:
+            yield
+        except BaseException:
+            stack.pop()
+            raise
+        done = stack.pop()
+        if stack:
+            stack[-1].extend(done)
+        else:
+            self._run(done)
+
+    @staticmethod
+    def _run(callbacks: Sequence[Callable[[], Any]]) -> None:
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback %r failed", callback)
 
 
 class DocumentStore(Protocol):
@@ -91,6 +144,15 @@ class DocumentStore(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside commit together or not at all; nests (inner joins outer)."""
+
+    def after_commit(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` after the current outermost transaction commits (never if it
+        rolls back); at once outside a transaction. Its failures are logged, not raised."""
+
+    def reads_pinned(self) -> AbstractContextManager[None]:
+        """A span (one web request) in which this thread's reads outside transactions share
+        one connection, checked out on the first read and returned at the end; a driver
+        without connections makes it a no-op."""
 
     def migrate(self) -> builtins.list[int]:
         """Apply pending schema versions; returns the versions applied."""

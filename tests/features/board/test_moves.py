@@ -246,7 +246,7 @@ def test_move_request_query_budget(client, runtime, store, owner, project, membe
         "csrf_token": token, "item_id": b["$id"], "to_status": "TODO", "version": "1",
         "after_id": c["$id"], "before_id": d["$id"]})
     assert answer.status_code == 200
-    assert total <= 10, log
+    assert total <= 10, "\n".join(map(str, log))
     answer, total, own, log = _measure(client, runtime, store, url, {
         "csrf_token": token, "item_id": a["$id"], "to_status": "ASSIGNED", "version": "1"})
     assert answer.status_code == 200
@@ -265,7 +265,7 @@ def test_move_total_budget(client, runtime, store, owner, project):
         "csrf_token": _token(client, project), "item_id": a["$id"], "to_status": "ASSIGNED",
         "version": "1", "before_id": ""})
     assert answer.status_code == 200
-    assert total <= 10, log
+    assert total <= 10, "\n".join(map(str, log))
     assert not any(name.startswith("workflow_") or name in ("column_settings",
                                                             "custom_columns")
                    for _, name in log), log

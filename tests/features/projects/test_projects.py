@@ -237,3 +237,45 @@ def test_matrix_editor_saves_every_role(client, store, owner, org_ws, project):
     assert set(store.get("project_roles", viewer_id)["permissions"]) == viewer_before
     rows = list_entries(store, project_id=project["$id"], actions=["project_role_updated"])
     assert len(rows.documents) == 2
+
+
+def test_membership_rows_carry_their_grants(store, owner, editor, project):
+    """Every service write to roles, teams, grants and memberships keeps the membership
+    rows' grant copies equal to what the source rows say (webapp.authz.grants)."""
+    from webapp.authz.grants import copy_from_row, member_grants
+
+    def agree() -> None:
+        rows = store.list("project_members", [Query.equal("project_id", project["$id"])])
+        source = member_grants(store, project["$id"], rows)
+        for row in rows:
+            assert copy_from_row(row) == source[row["user_id"]], row
+
+    pid = project["$id"]
+    member = service.add_project_member(store, acting(owner), pid, editor["$id"],
+                                        role_id(store, project, "VIEWER"),
+                                        actor_role=service.ProjectRole.PROJECT_OWNER)
+    agree()
+    custom = access.create_role(store, acting(owner), pid, name="QA",
+                                permissions=["project.docs.create"], held=ALL)
+    service.change_project_member_role(store, acting(owner), pid, member["$id"], custom["$id"],
+                                       actor_role=service.ProjectRole.PROJECT_OWNER)
+    row = store.get("project_members", member["$id"])
+    assert "project.docs.create" in row["role_keys"]
+    access.update_role_permissions(store, acting(owner), pid, custom["$id"],
+                                   ["project.docs.create", "project.docs.edit"], held=ALL)
+    assert "project.docs.edit" in store.get("project_members", member["$id"])["role_keys"]
+    team = access.create_team(store, acting(owner), pid, name="Backend")
+    access.add_team_member(store, acting(owner), pid, team["$id"], editor["$id"])
+    access.set_team_permissions(store, acting(owner), pid, team["$id"],
+                                ["project.sprints.create"], held=ALL)
+    assert store.get("project_members", member["$id"])["team_keys"] == ["project.sprints.create"]
+    grant = access.grant(store, acting(owner), pid, editor["$id"], "project.delete", held=ALL)
+    assert store.get("project_members", member["$id"])["user_keys"] == ["project.delete"]
+    agree()
+    access.revoke(store, acting(owner), pid, grant["$id"])
+    access.delete_team(store, acting(owner), pid, team["$id"])
+    row = store.get("project_members", member["$id"])
+    assert row["user_keys"] == [] and row["team_keys"] == []
+    agree()
+    context = load_context(store, editor, project_id=pid)
+    assert allows(context, PP.EDIT_DOCS) and not allows(context, PP.CREATE_SPRINTS)

@@ -201,12 +201,15 @@ def test_switcher_and_switch(client, app, store, owner, org, org_ws):
     other = service.create_workspace(store, acting(owner), owner_id=owner["$id"], name="Ops",
                                      organization_id=org["$id"])
     login_as(client, owner)
-    with app.test_request_context("/"):
-        from flask import g, render_template_string
-
-        g.user = owner
-        html = render_template_string('{% include "workspaces/_switcher.html" %}')
+    page = client.get(f"/w/{other['$id']}").get_data(as_text=True)
+    assert 'hx-trigger="toggle once"' in page and "All workspaces" in page
+    listing = client.get(f"/workspaces/switcher?current={other['$id']}",
+                         headers={"HX-Request": "true"})
+    html = listing.get_data(as_text=True)
+    assert listing.status_code == 200
     assert "Engineering" in html and "Ops" in html and "New workspace" in html
+    assert html.count('aria-current="true"') == 1
+    assert html.index("aria-current") > html.index(f"/w/{other['$id']}")
     response = post(client, f"/w/{other['$id']}", f"/w/{other['$id']}/switch")
     assert response.status_code == 303
     assert store.get("users", owner["$id"])["default_workspace_id"] == other["$id"]

@@ -257,6 +257,12 @@ def quick_create(workspace_id: str, project_id: str, status: str) -> Any:
         item = items.create_item(store(), acting(), g.project, title=title, status=status,
                                  type=request.form.get("type") or "TASK",
                                  reporter_id=g.user["$id"], position=position)
+        sprint_id = view.sprint_field(_scope()[0], g.project)
+        if sprint_id and sprint_id != view.NO_SPRINT:  # planning hook: a card created on a
+            from webapp.features.planning import backlog  # sprint board joins the sprint
+
+            item = backlog.write_move(store(), acting(), g.project, item,
+                                      {"sprint_id": sprint_id}, reason="created_in_sprint")
     except FieldErrors as exc:
         if not is_htmx():
             flash(next(iter(exc.errors.values())), "error")

@@ -32,6 +32,11 @@ Document = dict[str, Any]
 PAGE = 30
 SWIMLANES = ("none", "assignee", "epic", "type")
 NO_LANE = "none"
+# what a card shows and a lane groups by (board/_macros.html card, lane_of): a column page
+# reads only these, not descriptions, mentions or custom values
+CARD_FIELDS = ("key", "title", "type", "priority", "status", "status_category", "version",
+               "position", "assignee_ids", "epic_id", "parent_id", "labels", "story_points",
+               "flagged", "sprint_id", "project_id")
 NO_SPRINT = "-"
 SPRINT_FIELD = re.compile(r"-|[A-Za-z0-9_.-]{1,36}")
 
@@ -131,7 +136,7 @@ def column_page(store: DocumentStore, base: Sequence[Query], status: str, *,
     """One page of a column: ``PAGE`` cards ordered by position (+1 to know if there is
     more), optionally with the column's total."""
     queries = [*base, Query.equal("status", status), Query.order_asc("position"),
-               Query.limit(PAGE + 1)]
+               Query.limit(PAGE + 1), Query.select(*CARD_FIELDS)]
     if after:
         queries.append(Query.cursor_after(after))
     found = store.list("work_items", queries)

@@ -28,6 +28,7 @@ from typing import Any
 
 from webapp.audit import Acting
 from webapp.audit.service import diff, record
+from webapp.features.notifications import events
 from webapp.features.workspaces.errors import Refused
 from webapp.storage.base import DocumentStore
 from webapp.storage.query import Query
@@ -242,6 +243,8 @@ def move_item(store: DocumentStore, acting: Acting, project: Document, item_id: 
                resource_name=str(item.get("key") or ""),
                workspace_id=project.get("workspace_id"), project_id=project["$id"],
                changes=diff(item, after_doc, tuple(logged)))
+        events.emit_item_write(store, acting.user_id, project, item, after_doc,
+                               actor_name=acting.name)
         if status_changed:
             engine.after_status_change(store, acting, project, after_doc, data=wf)
     to_count = None

@@ -20,6 +20,7 @@ from typing import Any
 from webapp.audit import Acting, diff, record
 from webapp.features.items import checklist, links, people, service
 from webapp.features.items.validate import as_number
+from webapp.features.notifications import events
 from webapp.features.projects import helpers
 from webapp.features.workspaces.errors import FieldErrors, Refused
 from webapp.storage.base import Document, DocumentStore
@@ -168,6 +169,8 @@ def move_item(store: DocumentStore, acting: Acting, project: Document, item_id: 
                                              "priority", "assignee_ids")),
                    metadata={"version": values["version"], "from_project": project["$id"]},
                    **service.scope(store, target))
+            events.emit_live(store, project, doc, actor_id=acting.user_id, removed=True)
+            events.emit_live(store, target, after, actor_id=acting.user_id)
         # items left behind no longer point at an epic in another project
         store.update_where("work_items", [Query.equal("epic_id", sorted(moved_ids)),
                                           Query.equal("project_id", project["$id"])],

@@ -21,6 +21,7 @@ from webapp.audit import Acting, diff, record
 from webapp.authz.roles import ProjectRole
 from webapp.features.items import markdown, people
 from webapp.features.items.validate import FIELDS, clean
+from webapp.features.notifications import events
 from webapp.features.workspaces.errors import FieldErrors, Refused
 from webapp.storage.base import Document, DocumentStore
 from webapp.storage.query import Query
@@ -168,6 +169,8 @@ def create_item(
                resource_name=item["key"], changes=diff(None, item, CREATED),
                metadata={"version": 1, **dict(audit_metadata or {})},
                **scope(store, project))
+        events.emit_item_write(store, acting.user_id, project, None, item,
+                               actor_name=acting.name, new_mentions=item.get("mentions") or ())
     return item
 
 
@@ -243,6 +246,8 @@ def update_item(store: DocumentStore, acting: Acting, project: Document, item_id
                metadata={"version": version + 1, "new_mentions": new_mentions,
                          **({"comment": comment} if comment else {})},
                **scope(store, project))
+        events.emit_item_write(store, acting.user_id, project, item, after,
+                               actor_name=acting.name, new_mentions=new_mentions)
     if flow is not None:
         _engine().after_status_change(store, acting, project, after, data=flow)
         after = store.get("work_items", item_id)
@@ -267,6 +272,8 @@ def delete_item(store: DocumentStore, acting: Acting, project: Document, item_id
                resource_name=item["key"], changes=diff(item, {}, ("title", "key")),
                metadata={"version": int(item.get("version") or 1) + 1},
                **scope(store, project))
+        events.emit_item_write(store, acting.user_id, project, item, None,
+                               actor_name=acting.name)
 
 
 def sub_issues(store: DocumentStore, item_id: str) -> list[Document]:

@@ -36,10 +36,13 @@ TABS: tuple[tuple[str, str, tuple[OrgPermission, ...]], ...] = (
     ("orgs.departments", "Departments", (P.DEPARTMENTS_MANAGE,)),
     ("orgs.security", "Security", (P.SECURITY_VIEW,)),
     ("orgs.audit", "Audit", (P.AUDIT_VIEW,)),
+    ("billing.org_billing", "Billing", (P.BILLING_VIEW,)),
+    ("billing.org_usage", "Usage", (P.BILLING_VIEW,)),
 )
 TAB_NAMES = {"general": "orgs.general", "members": "orgs.members",
              "departments": "orgs.departments", "security": "orgs.security",
-             "audit": "orgs.audit"}
+             "audit": "orgs.audit", "billing": "billing.org_billing",
+             "usage": "billing.org_usage"}
 
 
 def store() -> DocumentStore:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Set
 from typing import Any
 
 from webapp.audit import Acting, diff, record
+from webapp.authz.grants import sync_project_grants
 from webapp.authz.invariants import check_grantable
 from webapp.authz.roles import PROJECT_ROLE_PERMISSIONS, ProjectRole
 from webapp.authz.vocabulary import ProjectPermission, parse_permissions
@@ -97,6 +98,7 @@ def update_role_permissions(store: DocumentStore, acting: Acting, project_id: st
     _grantable(held, added)
     with store.transaction():
         after = store.update("project_roles", role_id, {"permissions": wanted})
+        sync_project_grants(store, project_id)
         changes = diff(role, after, ("permissions",))
         if changes:
             record(store, acting, "project_role_updated", "project_role", role_id,
@@ -177,6 +179,7 @@ def set_team_permissions(store: DocumentStore, acting: Acting, project_id: str, 
     _grantable(held, set(wanted) - set(team.get("permissions") or []))
     with store.transaction():
         after = store.update("project_teams", team_id, {"permissions": wanted})
+        sync_project_grants(store, project_id)
         changes = diff(team, after, ("permissions",))
         if changes:
             record(store, acting, "team_permissions_changed", "project_team", team_id,
@@ -204,6 +207,7 @@ def add_team_member(store: DocumentStore, acting: Acting, project_id: str, team_
                 "team_id": team_id, "project_id": project_id, "user_id": user_id, "role": role,
             })
             store.increment("project_teams", team_id, "member_count", 1)
+        sync_project_grants(store, project_id, [user_id])
         record(store, acting, "team_member_added", "project_team", team_id,
                resource_name=team["name"], changes=diff(existing, row, ("role",)),
                metadata={"user_id": user_id}, **scope_of(store, project))
@@ -221,6 +225,7 @@ def remove_team_member(store: DocumentStore, acting: Acting, project_id: str, te
     with store.transaction():
         store.delete("project_team_members", row["$id"])
         store.increment("project_teams", team_id, "member_count", -1)
+        sync_project_grants(store, project_id, [user_id])
         record(store, acting, "team_member_removed", "project_team", team_id,
                resource_name=team["name"], changes={"role": [row["role"], None]},
                metadata={"user_id": user_id}, **scope_of(store, project))
@@ -233,6 +238,7 @@ def delete_team(store: DocumentStore, acting: Acting, project_id: str, team_id: 
         store.delete_where("project_team_members", [Query.equal("team_id", team_id)])
         store.delete_where("project_permissions", [Query.equal("team_id", team_id)])
         store.delete("project_teams", team_id)
+        sync_project_grants(store, project_id)
         record(store, acting, "team_deleted", "project_team", team_id,
                resource_name=team["name"], changes={"name": [team["name"], None]},
                **scope_of(store, project))
@@ -267,6 +273,7 @@ def grant(store: DocumentStore, acting: Acting, project_id: str, user_id: str,
             "project_id": project_id, "workspace_id": project["workspace_id"],
             "permission": wanted[0], "user_id": user_id, "granted_by": acting.user_id,
         })
+        sync_project_grants(store, project_id, [user_id])
         record(store, acting, "permission_granted", "project_permission", row["$id"],
                resource_name=wanted[0], changes={"permission": [None, wanted[0]]},
                metadata={"user_id": user_id}, **scope_of(store, project))
@@ -278,6 +285,8 @@ def revoke(store: DocumentStore, acting: Acting, project_id: str, grant_id: str)
     row = _owned(store, "project_permissions", project_id, grant_id)
     with store.transaction():
         store.delete("project_permissions", grant_id)
+        sync_project_grants(store, project_id,
+                            [str(row["user_id"])] if row.get("user_id") else None)
         record(store, acting, "permission_revoked", "project_permission", grant_id,
                resource_name=row["permission"], changes={"permission": [row["permission"], None]},
                metadata={"user_id": row.get("user_id")}, **scope_of(store, project))

@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from webapp.audit import Acting, diff, record
+from webapp.authz.grants import sync_project_grants
 from webapp.authz.invariants import check_role_assignment
 from webapp.authz.roles import ProjectRole, default_project_role_documents
+from webapp.features.notifications import events
 from webapp.features.workflows.service import attach_default_workflow
 from webapp.features.workspaces.errors import FieldErrors, Refused
 from webapp.storage.base import Document, DocumentStore
@@ -124,6 +126,7 @@ def create_project(
             "role": ProjectRole.PROJECT_OWNER.stored, "role_id": defaults["OWNER"]["$id"],
             "status": ACTIVE, "added_by": creator_id, "joined_at": datetime.now(UTC),
         })
+        sync_project_grants(store, project["$id"], [creator_id])
         record(store, acting, "project_created", "project", project["$id"],
                resource_name=clean_name, organization_id=workspace.get("organization_id"),
                workspace_id=workspace_id, project_id=project["$id"],
@@ -217,11 +220,14 @@ def add_project_member(store: DocumentStore, acting: Acting, project_id: str, us
                 "project_id": project_id, "workspace_id": project["workspace_id"],
                 "user_id": user_id, **values,
             })
+        sync_project_grants(store, project_id, [user_id])
         record(store, acting, "project_member_added", "project_member", member["$id"],
                resource_name=ws_member.get("name"), changes=diff(existing, member,
                                                                  ("role", "role_id", "status")),
                metadata={"user_id": user_id, "role_name": doc["name"]},
                **scope_of(store, project))
+        events.emit(store, events.PROJECT_MEMBER_ADDED, actor_id=acting.user_id,
+                    actor_name=acting.name, project=project, recipient_ids=[user_id])
     return member
 
 
@@ -247,6 +253,8 @@ def change_project_member_role(store: DocumentStore, acting: Acting, project_id:
     with store.transaction():
         after = store.update("project_members", member_id,
                              {"role": role.stored, "role_id": doc["$id"]})
+        sync_project_grants(store, project_id, [str(member["user_id"])])
+        after = store.get("project_members", member_id)
         changes = diff(member, after, ("role", "role_id"))
         if changes:
             record(store, acting, "project_member_role_changed", "project_member", member_id,
@@ -275,6 +283,9 @@ def remove_project_member(store: DocumentStore, acting: Acting, project_id: str,
         for row in teams:
             store.delete("project_team_members", row["$id"])
             store.increment("project_teams", row["team_id"], "member_count", -1)
+        sync_project_grants(store, project_id, [str(member["user_id"])])
         record(store, acting, "project_member_removed", "project_member", member_id,
                changes=diff(member, after, ("status",)),
                metadata={"user_id": member["user_id"]}, **scope_of(store, project))
+        events.emit(store, events.PROJECT_MEMBER_REMOVED, actor_id=acting.user_id,
+                    actor_name=acting.name, project=project, recipient_ids=[member["user_id"]])

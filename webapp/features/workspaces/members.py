@@ -15,6 +15,7 @@ from typing import Any
 
 from webapp.audit import Acting, diff, record
 from webapp.authz.mirrors import copy_of
+from webapp.features.notifications import events
 from webapp.features.workspaces.errors import Refused
 from webapp.features.workspaces.roles import resolve_role
 from webapp.features.workspaces.service import (
@@ -83,6 +84,9 @@ def change_member_role(
             record(store, acting, "member_role_changed", "workspace_member", member_id,
                    resource_name=member.get("name"), changes=changes,
                    metadata={"user_id": member["user_id"]}, **_scope(store, workspace_id))
+            events.emit(store, events.WORKSPACE_ROLE_CHANGED, actor_id=acting.user_id,
+                        actor_name=acting.name, workspace_id=workspace_id,
+                        recipient_ids=[member["user_id"]], changes=changes)
     invalidate_user(member["user_id"])
     return after
 
@@ -100,6 +104,10 @@ def _soft_delete(store: DocumentStore, acting: Acting, member: Document, action:
                resource_name=member.get("name"), changes=diff(member, after, ("status",)),
                metadata={"user_id": member["user_id"], "role": member["role"]},
                **_scope(store, workspace_id))
+        if action == "member_removed":
+            events.emit(store, events.WORKSPACE_MEMBER_REMOVED, actor_id=acting.user_id,
+                        actor_name=acting.name, workspace_id=workspace_id,
+                        recipient_ids=[member["user_id"]])
     invalidate_user(member["user_id"])
 
 
@@ -169,6 +177,9 @@ def join_by_code(store: DocumentStore, acting: Acting, user_id: str, code: str) 
                resource_name=user.get("name"), workspace_id=workspace["$id"],
                changes=diff(existing, member, ("role", "status")),
                metadata={"user_id": user_id, "source": "invite_code"})
+        events.emit(store, events.WORKSPACE_MEMBER_ADDED, actor_id=acting.user_id,
+                    actor_name=acting.name, workspace_id=workspace["$id"],
+                    recipient_ids=[user_id])
     invalidate_user(user_id)
     return workspace
 

@@ -12,7 +12,7 @@ from webapp.authz.loader import NotVisible, load_scope
 from webapp.authz.vocabulary import OrgPermission
 from webapp.authz.vocabulary import WorkspacePermission as WP
 from webapp.extensions import runtime
-from webapp.features.workspaces import members, service
+from webapp.features.workspaces import members, service, user_workspaces
 from webapp.features.workspaces.errors import PERSONAL_LIMIT_MESSAGE, FieldErrors, Refused
 from webapp.features.workspaces.forms import (
     ActionForm,
@@ -100,6 +100,15 @@ def index() -> Any:
     else:
         may_create = bool(_creatable_orgs(user))
     return render("workspaces/index.html", workspaces=workspaces, may_create=may_create)
+
+
+@bp.route("/workspaces/switcher")
+@login_required
+def switcher() -> Any:
+    """The header switcher's list, loaded when the menu is first opened (pages do not pay
+    for it on every request)."""
+    return render("workspaces/_switcher_list.html", workspaces=user_workspaces(),
+                  current=request.args.get("current", ""))
 
 
 @bp.route("/w/<workspace_id>")

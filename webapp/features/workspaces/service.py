@@ -25,6 +25,7 @@ from typing import Any
 
 from webapp.audit import Acting, diff, record
 from webapp.authz.mirrors import copy_of
+from webapp.features.notifications import events
 from webapp.features.workspaces.errors import FieldErrors, Refused
 from webapp.features.workspaces.roles import resolve_role
 from webapp.storage.base import Document, DocumentStore
@@ -241,6 +242,9 @@ def add_member_from_org(
                workspace_id=workspace_id,
                changes=diff(existing, member, ("role", "status")),
                metadata={"user_id": user["$id"], "source": "organization"})
+        events.emit(store, events.WORKSPACE_MEMBER_ADDED, actor_id=acting.user_id,
+                    actor_name=acting.name, workspace_id=workspace_id,
+                    recipient_ids=[user["$id"]])
     invalidate_user(user["$id"])
     return member
 

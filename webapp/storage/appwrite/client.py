@@ -11,6 +11,11 @@ with exponential backoff where a retry cannot apply a write twice:
 - POST and PATCH: only when the request provably did not run: the connection could not
   be opened, or the server answered 429 or 503.
 
+Rows come back with their columns at the top level, but the SDK's ``Row.with_data`` takes
+a top-level ``data`` key for a nested payload and drops it when it is not an object, which
+would lose a column named ``data`` (the ``sessions`` collection has one). ``call`` wraps
+such a column as ``{"data": value}`` so the SDK hands it on as the column it is.
+
 ``translate`` turns an ``AppwriteException`` into the storage seam's errors.
 """
 
@@ -135,7 +140,10 @@ class KeelClient(Client):  # type: ignore[misc]
         if response_type == "text":
             return response.content.decode("utf-8")
         if content_type.startswith("application/json"):
-            return response.json()
+            body = response.json()
+            if "/rows" in path:
+                _keep_data_columns(body)
+            return body
         return response.content
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -163,6 +171,17 @@ class KeelClient(Client):  # type: ignore[misc]
             delay = self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random())
             log.info("appwrite %s %s: retry %d in %.2fs", method.upper(), url, attempt, delay)
             time.sleep(delay)
+
+
+def _keep_data_columns(body: Any) -> None:
+    """Wrap the ``data`` column of a row (or of each row of a list) for ``Row.with_data``."""
+    if not isinstance(body, dict):
+        return
+    found = body.get("rows")
+    rows: list[Any] = found if isinstance(found, list) else [body]
+    for row in rows:
+        if isinstance(row, dict) and "data" in row:
+            row["data"] = {"data": row["data"]}
 
 
 def _connect_failed(exc: requests.ConnectionError) -> bool:

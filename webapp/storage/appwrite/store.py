@@ -18,7 +18,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -26,7 +26,7 @@ from appwrite.exception import AppwriteException
 from appwrite.query import Query as Q
 from appwrite.services.tables_db import TablesDB
 
-from ..base import Document, DocumentList, new_id
+from ..base import AfterCommit, Document, DocumentList, new_id
 from ..errors import (
     Conflict,
     InvalidQuery,
@@ -73,6 +73,7 @@ class AppwriteStore:
         self.client = make_client(endpoint, project, key, timeout=timeout, retries=retries)
         self.db = TablesDB(self.client)
         self._local = threading.local()
+        self._after_commit = AfterCommit()
         self._provisioner = Provisioner(self.db, database_id, schema)
 
     def __repr__(self) -> str:
@@ -115,6 +116,14 @@ class AppwriteStore:
     # -- transactions ------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        with self._after_commit.frame():
+            yield from self._transaction()
+
+    def after_commit(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` once the outermost transaction commits (see ``AfterCommit``)."""
+        self._after_commit.add(callback)
+
+    def _transaction(self) -> Iterator[None]:
         tx = self._tx()
         if tx is not None:
             tx.depth += 1
@@ -397,6 +406,11 @@ class AppwriteStore:
         except AppwriteException as exc:
             return bool(exc.type == "database_not_found")
         return True
+
+    @contextmanager
+    def reads_pinned(self) -> Iterator[None]:
+        """Nothing to pin: every call is an HTTP request of its own."""
+        yield
 
     def close(self) -> None:
         self.client.close()

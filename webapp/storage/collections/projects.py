@@ -91,6 +91,11 @@ PROJECT_MEMBERS = Collection(
           elements=("ACTIVE", "INVITED", "REMOVED"), since=V),
         A("added_by", T.STRING, 36, since=V),
         A("joined_at", T.DATETIME, since=V),
+        # copies of the member's grants beyond the role's defaults (webapp.authz.grants):
+        # the role document's keys, the teams' keys and the direct grants; null: no copy yet
+        A("role_keys", T.STRING, 64, array=True, since=3),
+        A("team_keys", T.STRING, 64, array=True, since=3),
+        A("user_keys", T.STRING, 64, array=True, since=3),
     ),
     indexes=(
         Index("project_members_unique", I.UNIQUE, ("project_id", "user_id"), since=V),

@@ -304,8 +304,16 @@ SPRINTS = Collection(
         A("velocity", T.FLOAT, since=V),
         A("completed_at", T.DATETIME, since=V),
         A("created_by", T.STRING, 36, since=V),
+        # the project id while the sprint is ACTIVE, else null: the unique index below lets
+        # the data itself refuse a second ACTIVE sprint in a project (nulls never collide)
+        A("active_slot", T.STRING, 36, since=V),
+        A("cancelled_at", T.DATETIME, since=V),
     ),
-    indexes=(Index("sprints_project", I.KEY, ("project_id", "status"), since=V),),
+    indexes=(
+        Index("sprints_project", I.KEY, ("project_id", "status"), since=V),
+        Index("sprints_one_active", I.UNIQUE, ("active_slot",), since=V),
+        Index("sprints_project_position", I.KEY, ("project_id", "position"), since=V),
+    ),
 )
 
 COLLECTIONS = (

@@ -16,7 +16,7 @@ import builtins
 import os
 import threading
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from ..base import Document, DocumentList, new_id
+from ..base import AfterCommit, Document, DocumentList, new_id
 from ..errors import InvalidQuery, NotFound, UnknownCollection
 from ..query import Page, Query, split
 from ..schema import Attribute, Collection, IndexType, Schema
@@ -64,7 +64,15 @@ class SqlStore:
         self._migrator = Migrator(self.engine, self.layout)
         self._inserts = {cid: t.insert().returning(*t.c) for cid, t in self.layout.tables.items()}
         self._local = threading.local()
+        self._after_commit = AfterCommit()
         _dispose_after_fork(self)
+        # attributes under a unique index, per collection: writes that touch none of them
+        # cannot raise Conflict
+        self._unique: dict[str, frozenset[str]] = {
+            c.id: frozenset(a for i in c.indexes if i.type is IndexType.UNIQUE
+                            for a in i.attributes)
+            for c in schema.collections.values()
+        }
         self._constraints = {
             index_name(c, i): ", ".join(i.attributes)
             for c in schema.collections.values()
@@ -87,21 +95,74 @@ class SqlStore:
             if conn is not None:
                 yield conn
                 return
-            with self.engine.connect() as conn:
+            if getattr(self._local, "pinned", False):
+                yield from self._pinned_read()
+                return
+            with self._read_connection() as conn:
                 yield conn
 
+    def _read_connection(self) -> Connection:
+        """A connection for reads outside transactions. On PostgreSQL it runs in autocommit:
+        no BEGIN before the statement and no ROLLBACK when it goes back to the pool."""
+        conn = self.engine.connect()
+        if self.dialect == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn
+
+    def _pinned_read(self) -> Iterator[Connection]:
+        conn: Connection | None = getattr(self._local, "read_conn", None)
+        if conn is None:
+            conn = self._local.read_conn = self._read_connection()
+        try:
+            yield conn
+        except BaseException:
+            # a broken or failed connection is not reused by the rest of the span
+            self._local.read_conn = None
+            conn.close()
+            raise
+
     @contextmanager
-    def _writing(self, collection: str) -> Iterator[Connection]:
+    def reads_pinned(self) -> Iterator[None]:
+        """Reads outside transactions share one connection until the block ends (a web
+        request: one pool checkout and liveness ping instead of one per read)."""
+        if self.dialect != "postgresql" or getattr(self._local, "pinned", False):
+            yield  # SQLite reads are in-process: nothing to save, and no snapshot to hold
+            return
+        self._local.pinned = True
+        try:
+            yield
+        finally:
+            self._local.pinned = False
+            conn = getattr(self._local, "read_conn", None)
+            self._local.read_conn = None
+            if conn is not None:
+                conn.close()
+
+    @contextmanager
+    def _writing(self, collection: str, *, may_conflict: bool = True,
+                 single: bool = False) -> Iterator[Connection]:
+        """The connection for one write. Inside a transaction on PostgreSQL, a write that
+        may break a unique index runs in a savepoint, so a caught ``Conflict`` leaves the
+        transaction usable; one that cannot saves the two round trips. Outside a
+        transaction, a ``single``-statement write on PostgreSQL runs in autocommit."""
         with engines.translated(collection, self._constraints):
             conn = self._tx()
-            if conn is not None and self.dialect == "sqlite":
-                # Every write is one statement, and SQLite backs out a failed statement
-                # without touching the rest of the transaction.
+            if conn is not None and (self.dialect == "sqlite" or not may_conflict):
+                # SQLite backs out a failed statement without touching the rest of the
+                # transaction; elsewhere only a broken unique index is expected to be
+                # caught and carried on from.
                 yield conn
                 return
             if conn is not None:
                 with conn.begin_nested():
                     yield conn
+                return
+            if single and self.dialect == "postgresql":
+                if getattr(self._local, "pinned", False):
+                    yield from self._pinned_read()
+                else:
+                    with self._read_connection() as conn:
+                        yield conn
                 return
             with self.engine.connect() as conn:
                 conn.execution_options(**{engines.WRITE: True})
@@ -118,10 +179,10 @@ class SqlStore:
         """
         outer = self._tx()
         if outer is not None:
-            with outer.begin_nested():
+            with self._after_commit.frame(), outer.begin_nested():
                 yield
             return
-        with self.engine.connect() as conn:
+        with self._after_commit.frame(), self.engine.connect() as conn:
             conn.execution_options(**{engines.WRITE: True})
             self._local.conn = conn
             try:
@@ -129,6 +190,10 @@ class SqlStore:
                     yield
             finally:
                 self._local.conn = None
+
+    def after_commit(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` once the outermost transaction commits (see ``AfterCommit``)."""
+        self._after_commit.add(callback)
 
     # -- helpers -------------------------------------------------------------------------
     def _collection(self, collection: str) -> tuple[Collection, sa.Table]:
@@ -233,14 +298,18 @@ class SqlStore:
         where = self.compiler.where(coll, table, page.filters)
         columns = self.compiler.selected(coll, table, page.select)
         with self._reading(collection) as conn:
-            total = -1
-            if with_total:
+            rows: Sequence[Row[Any]] = []
+            if page.limit:
+                stmt = self._page_select(conn, coll, table, page, columns, where)
+                rows = conn.execute(stmt).all()
+            total = len(rows)
+            if with_total and not _page_tells_total(page, total):
                 count = sa.select(sa.func.count()).select_from(table).where(*where)
                 total = int(conn.execute(count).scalar_one())
-            stmt = self._page_select(conn, coll, table, page, columns, where)
-            rows = conn.execute(stmt).all() if page.limit and total != 0 else []
+            elif with_total:
+                total += page.offset
         docs = [self._document(coll, row) for row in rows]
-        return DocumentList(total if with_total else len(docs), docs)
+        return DocumentList(total, docs)
 
     def count(self, collection: str, queries: Sequence[Query] = ()) -> int:
         coll, table = self._collection(collection)
@@ -263,7 +332,8 @@ class SqlStore:
             "updated_at": doc.updated_at or created,
             **self._columns(coll, doc.values),
         }
-        with self._writing(collection) as conn:
+        may_conflict = document_id is not None or bool(self._unique[collection])
+        with self._writing(collection, may_conflict=may_conflict, single=True) as conn:
             inserted = conn.execute(self._inserts[collection], row).one()
         return self._document(coll, inserted)
 
@@ -272,7 +342,8 @@ class SqlStore:
         values = self._columns(coll, prepare_update(coll, data))
         values["updated_at"] = datetime.now(UTC)
         stmt = table.update().where(table.c.id == document_id).values(values)
-        with self._writing(collection) as conn:
+        may_conflict = not self._unique[collection].isdisjoint(values)
+        with self._writing(collection, may_conflict=may_conflict, single=True) as conn:
             row = conn.execute(stmt.returning(*table.c)).first()
             if row is None:
                 raise NotFound(collection, document_id)
@@ -284,7 +355,8 @@ class SqlStore:
         coll, table = self._collection(collection)
         values = self._columns(coll, prepare_update(coll, data))
         values["updated_at"] = datetime.now(UTC)
-        with self._writing(collection) as conn:
+        may_conflict = not self._unique[collection].isdisjoint(values)
+        with self._writing(collection, may_conflict=may_conflict) as conn:
             where = self._targets(conn, coll, table, queries)
             return int(conn.execute(table.update().where(*where).values(values)).rowcount)
 
@@ -303,7 +375,8 @@ class SqlStore:
             )
             .returning(*table.c)
         )
-        with self._writing(collection) as conn:
+        may_conflict = attribute in self._unique[collection]
+        with self._writing(collection, may_conflict=may_conflict, single=True) as conn:
             row = conn.execute(stmt).first()
             if row is None:
                 raise NotFound(collection, document_id)
@@ -311,14 +384,14 @@ class SqlStore:
 
     def delete(self, collection: str, document_id: str) -> None:
         _, table = self._collection(collection)
-        with self._writing(collection) as conn:
+        with self._writing(collection, may_conflict=False, single=True) as conn:
             result = conn.execute(table.delete().where(table.c.id == document_id))
             if result.rowcount == 0:
                 raise NotFound(collection, document_id)
 
     def delete_where(self, collection: str, queries: Sequence[Query]) -> int:
         coll, table = self._collection(collection)
-        with self._writing(collection) as conn:
+        with self._writing(collection, may_conflict=False) as conn:
             where = self._targets(conn, coll, table, queries)
             return int(conn.execute(table.delete().where(*where)).rowcount)
 
@@ -353,3 +426,11 @@ def _attributes_by_name(collection: Collection) -> dict[str, Attribute]:
         found = (collection, {attr.name: attr for attr in collection.attributes})
         _BY_NAME[id(collection)] = found
     return found[1]
+
+
+def _page_tells_total(page: Page, found: int) -> bool:
+    """Whether a page read without a cursor already tells the total (offset + rows): it was
+    not full, and it either found rows or started at the beginning. A count is skipped."""
+    if page.cursor_after is not None or not page.limit or found >= page.limit:
+        return False
+    return found > 0 or page.offset == 0

@@ -90,6 +90,12 @@ def index_objects(
         and collection.attribute(index.attributes[0]).array
     ):
         return [sa.Index(name, cols[0], postgresql_using="gin")]
+    if dialect == "postgresql":
+        # Keel orders with nulls smallest (ASC NULLS FIRST, DESC NULLS LAST, as Appwrite and
+        # SQLite do); an index kept in that order serves ORDER BY in both directions, where
+        # PostgreSQL's default (ASC NULLS LAST) would leave every ordered page to a sort.
+        keys: list[Any] = [col.asc().nulls_first() for col in cols]
+        return [sa.Index(name, *keys, unique=index.type is IndexType.UNIQUE)]
     return [sa.Index(name, *cols, unique=index.type is IndexType.UNIQUE)]
 
 

@@ -1,0 +1,1 @@
+"""GitHub: repository links, commit sync, the inbound webhook and code documentation."""
