@@ -180,7 +180,7 @@ def test_sync_progress_docs_and_workflow_draft(page: Any, console: ConsoleLog,
         snap(page, "integrations-sync-queued")
         with job_context.bound(rt):
             sync_repository(repo["$id"], owner["$id"])
-        page.get_by_text("1 new commit").wait_for(timeout=5000)  # the status polls itself
+        page.get_by_text("1 new commit").wait_for(timeout=15000)  # the status polls itself
 
         gemini.reply("## Architecture overview\nA tiny engine.\n\n## File structure\n```\n"
                      "engine/core.py\n```\n\n## Files\n### `engine/core.py`\nRuns it.\n\n"
@@ -190,7 +190,7 @@ def test_sync_progress_docs_and_workflow_draft(page: Any, console: ConsoleLog,
         page.get_by_text("Generating…").wait_for()
         with job_context.bound(rt):
             generate_documentation(project["$id"], owner["$id"])
-        page.get_by_text("Export Markdown").wait_for(timeout=5000)
+        page.get_by_text("Export Markdown").wait_for(timeout=15000)
         page.reload()
         assert page.get_by_role("heading", name="Architecture overview").is_visible()
         snap(page, "integrations-docs-light")
